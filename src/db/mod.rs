@@ -1,0 +1,1 @@
+//! Database connections for the CLI: implementations of `sync_core::db::Db`.
