@@ -62,7 +62,11 @@ pub fn add_years(date: NaiveDate, years: u32) -> NaiveDate {
 }
 
 fn last_day_of_month(year: i32, month: u32) -> u32 {
-    let (ny, nm) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+    let (ny, nm) = if month == 12 {
+        (year + 1, 1)
+    } else {
+        (year, month + 1)
+    };
     NaiveDate::from_ymd_opt(ny, nm, 1)
         .and_then(|d| d.pred_opt())
         .map_or(28, |d| d.day())
@@ -83,10 +87,9 @@ impl Zone {
 
     /// Parses an IANA zone name such as `Europe/Berlin` or `UTC`.
     pub fn parse(name: &str) -> Result<Zone, String> {
-        name.trim()
-            .parse::<chrono_tz::Tz>()
-            .map(Zone)
-            .map_err(|_| format!("unknown time zone {name:?} (expected an IANA name such as \"Europe/Berlin\")"))
+        name.trim().parse::<chrono_tz::Tz>().map(Zone).map_err(|_| {
+            format!("unknown time zone {name:?} (expected an IANA name such as \"Europe/Berlin\")")
+        })
     }
 
     pub fn name(&self) -> &'static str {
@@ -147,9 +150,18 @@ mod tests {
     #[test]
     fn local_times_convert_to_utc() {
         let berlin = Zone::parse("Europe/Berlin").unwrap();
-        assert_eq!(iso(berlin.date_to_utc(d("2026-01-05"))), "2026-01-04T23:00:00Z");
-        assert_eq!(iso(berlin.date_to_utc(d("2026-07-05"))), "2026-07-04T22:00:00Z");
-        assert_eq!(iso(Zone::UTC.date_to_utc(d("2026-01-05"))), "2026-01-05T00:00:00Z");
+        assert_eq!(
+            iso(berlin.date_to_utc(d("2026-01-05"))),
+            "2026-01-04T23:00:00Z"
+        );
+        assert_eq!(
+            iso(berlin.date_to_utc(d("2026-07-05"))),
+            "2026-07-04T22:00:00Z"
+        );
+        assert_eq!(
+            iso(Zone::UTC.date_to_utc(d("2026-01-05"))),
+            "2026-01-05T00:00:00Z"
+        );
         assert!(Zone::parse("Mars/Olympus").is_err());
     }
 }

@@ -62,7 +62,9 @@ pub struct DbError {
 
 impl DbError {
     pub fn new(message: impl Into<String>) -> Self {
-        DbError { message: message.into() }
+        DbError {
+            message: message.into(),
+        }
     }
 }
 

@@ -8,7 +8,9 @@
 use std::fmt;
 
 /// The WHMCS record a problem is about.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct RecordRef {
     pub table: String,
     pub id: i64,
@@ -16,7 +18,10 @@ pub struct RecordRef {
 
 impl RecordRef {
     pub fn new(table: &str, id: i64) -> Self {
-        RecordRef { table: table.to_string(), id }
+        RecordRef {
+            table: table.to_string(),
+            id,
+        }
     }
 }
 
@@ -27,7 +32,9 @@ impl fmt::Display for RecordRef {
 }
 
 /// How serious a problem is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Sent, but something was dropped, clamped or assumed.
@@ -52,7 +59,13 @@ pub struct RecordError {
 pub type Warning = RecordError;
 
 impl RecordError {
-    pub fn error(table: &str, id: i64, column: Option<&str>, kind: &str, message: impl Into<String>) -> Self {
+    pub fn error(
+        table: &str,
+        id: i64,
+        column: Option<&str>,
+        kind: &str,
+        message: impl Into<String>,
+    ) -> Self {
         RecordError {
             severity: Severity::Error,
             record: RecordRef::new(table, id),
@@ -62,8 +75,17 @@ impl RecordError {
         }
     }
 
-    pub fn warning(table: &str, id: i64, column: Option<&str>, kind: &str, message: impl Into<String>) -> Self {
-        RecordError { severity: Severity::Warning, ..Self::error(table, id, column, kind, message) }
+    pub fn warning(
+        table: &str,
+        id: i64,
+        column: Option<&str>,
+        kind: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        RecordError {
+            severity: Severity::Warning,
+            ..Self::error(table, id, column, kind, message)
+        }
     }
 
     pub fn is_error(&self) -> bool {

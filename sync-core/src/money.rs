@@ -8,7 +8,19 @@ use std::fmt;
 use std::ops::{Add, AddAssign, Neg, Sub, SubAssign};
 
 /// An amount of money in cents (hundredths of the currency unit), signed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct Cents(pub i64);
 
@@ -103,7 +115,9 @@ pub fn parse_cents(text: &str) -> Result<Cents, MoneyError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad());
     }
-    if !int_part.bytes().all(|b| b.is_ascii_digit()) || !frac_part.bytes().all(|b| b.is_ascii_digit()) {
+    if !int_part.bytes().all(|b| b.is_ascii_digit())
+        || !frac_part.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let mut cents: i64 = 0;
@@ -143,7 +157,10 @@ pub fn allocate(whole: Cents, weights: &[Cents]) -> Vec<Cents> {
     let weights: Vec<i128> = if total_weight == 0 {
         vec![1; weights.len()]
     } else {
-        weights.iter().map(|w| i128::from(w.0.unsigned_abs())).collect()
+        weights
+            .iter()
+            .map(|w| i128::from(w.0.unsigned_abs()))
+            .collect()
     };
     let total_weight: i128 = weights.iter().sum();
     let mut shares: Vec<i128> = Vec::with_capacity(weights.len());
@@ -185,7 +202,10 @@ mod tests {
         assert!(matches!(parse_cents("abc"), Err(MoneyError::NotANumber(_))));
         assert!(matches!(parse_cents(""), Err(MoneyError::NotANumber(_))));
         assert!(matches!(parse_cents("1e3"), Err(MoneyError::NotANumber(_))));
-        assert!(matches!(parse_cents("99999999999999999999"), Err(MoneyError::OutOfRange(_))));
+        assert!(matches!(
+            parse_cents("99999999999999999999"),
+            Err(MoneyError::OutOfRange(_))
+        ));
     }
 
     #[test]
@@ -196,10 +216,19 @@ mod tests {
 
     #[test]
     fn allocation_ties_go_to_the_earlier_line() {
-        assert_eq!(allocate(Cents(1), &[Cents(100), Cents(100)]), vec![Cents(1), Cents(0)]);
-        assert_eq!(allocate(Cents(-1), &[Cents(100), Cents(100)]), vec![Cents(-1), Cents(0)]);
+        assert_eq!(
+            allocate(Cents(1), &[Cents(100), Cents(100)]),
+            vec![Cents(1), Cents(0)]
+        );
+        assert_eq!(
+            allocate(Cents(-1), &[Cents(100), Cents(100)]),
+            vec![Cents(-1), Cents(0)]
+        );
         assert_eq!(allocate(Cents(270), &[Cents(2700)]), vec![Cents(270)]);
-        assert_eq!(allocate(Cents(10), &[Cents(0), Cents(0)]), vec![Cents(5), Cents(5)]);
+        assert_eq!(
+            allocate(Cents(10), &[Cents(0), Cents(0)]),
+            vec![Cents(5), Cents(5)]
+        );
     }
 
     proptest! {

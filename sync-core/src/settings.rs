@@ -71,12 +71,21 @@ impl Default for Settings {
 #[error("configuration error: {0}")]
 pub struct SettingsError(pub String);
 
-const STATUSES: [&str; 7] = ["Draft", "Unpaid", "Paid", "Cancelled", "Refunded", "Collections", "Payment Pending"];
+const STATUSES: [&str; 7] = [
+    "Draft",
+    "Unpaid",
+    "Paid",
+    "Cancelled",
+    "Refunded",
+    "Collections",
+    "Payment Pending",
+];
 
 impl Settings {
     /// Parses the `--config` TOML file; unknown keys and wrong types name the key.
     pub fn from_toml(text: &str) -> Result<Settings, SettingsError> {
-        let s: Settings = toml::from_str(text).map_err(|e| SettingsError(e.message().to_string() + &span_hint(text, e.span())))?;
+        let s: Settings = toml::from_str(text)
+            .map_err(|e| SettingsError(e.message().to_string() + &span_hint(text, e.span())))?;
         s.validate()?;
         Ok(s)
     }

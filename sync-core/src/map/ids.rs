@@ -60,7 +60,10 @@ mod tests {
     #[test]
     fn ids_follow_the_table_of_mapping_section_0() {
         assert_eq!(customer(42), "whmcs-client-42");
-        assert_eq!(product_plan(7, Recurring::Quarterly), "whmcs-product-7-quarterly");
+        assert_eq!(
+            product_plan(7, Recurring::Quarterly),
+            "whmcs-product-7-quarterly"
+        );
         assert_eq!(addon_plan(3, Recurring::Annually), "whmcs-addon-3-annually");
         assert_eq!(addon_plan(0, Recurring::Monthly), "whmcs-addon-0-monthly");
         assert_eq!(domain_plan("com", 1), "whmcs-domain-com-1y");

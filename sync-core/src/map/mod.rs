@@ -42,12 +42,25 @@ pub struct MapContext<'a> {
 }
 
 impl<'a> MapContext<'a> {
-    pub fn new(catalog: &'a Catalog, settings: &'a Settings, now: DateTime<Utc>) -> Result<Self, SettingsError> {
-        let zone = match settings.timezone.as_deref().or(catalog.config.timezone.as_deref()) {
+    pub fn new(
+        catalog: &'a Catalog,
+        settings: &'a Settings,
+        now: DateTime<Utc>,
+    ) -> Result<Self, SettingsError> {
+        let zone = match settings
+            .timezone
+            .as_deref()
+            .or(catalog.config.timezone.as_deref())
+        {
             Some(name) => Zone::parse(name).map_err(|e| SettingsError(format!("timezone: {e}")))?,
             None => Zone::UTC,
         };
-        Ok(MapContext { catalog, settings, zone, now })
+        Ok(MapContext {
+            catalog,
+            settings,
+            zone,
+            now,
+        })
     }
 }
 
@@ -77,4 +90,133 @@ pub struct ClientExport {
     pub pending_cancellations: Vec<Cancellation>,
     /// Per-record errors and warnings, including the reader's for this client.
     pub issues: Vec<RecordError>,
+}
+
+/// Maps one client (mapping.md §0–§7). Deterministic; never panics on bad data.
+pub fn map_client(bundle: &ClientBundle, ctx: &MapContext<'_>) -> ClientExport {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use crate::whmcs::BillingCycle;
+
+    let client = &bundle.client;
+    let mut issues: Vec<RecordError> = bundle.read_errors.clone();
+
+    // §2: an unknown cycle is an error naming the service or addon and the string, and every
+    // line for it is dropped.
+    let mut unknown_cycle = BTreeSet::new();
+    for s in &bundle.services {
+        if let BillingCycle::Unknown(text) = &s.billingcycle {
+            issues.push(RecordError::error(
+                "tblhosting",
+                s.id,
+                Some("billingcycle"),
+                "unknown_cycle",
+                format!("billing cycle {text:?} matches no WHMCS cycle; the service's lines are not sent"),
+            ));
+            unknown_cycle.insert(ids::service_subscription(s.id));
+        }
+    }
+    for a in &bundle.addons {
+        if let BillingCycle::Unknown(text) = &a.billingcycle {
+            issues.push(RecordError::error(
+                "tblhostingaddons",
+                a.id,
+                Some("billingcycle"),
+                "unknown_cycle",
+                format!(
+                    "billing cycle {text:?} matches no WHMCS cycle; the addon's lines are not sent"
+                ),
+            ));
+            unknown_cycle.insert(ids::addon_subscription(a.id));
+        }
+    }
+
+    let trials = trials::trials(bundle, ctx);
+    let mut package_upgrades: BTreeMap<Id, Vec<&crate::whmcs::Upgrade>> = BTreeMap::new();
+    for u in bundle
+        .upgrades
+        .iter()
+        .filter(|u| u.completed && u.kind == "package")
+    {
+        package_upgrades.entry(u.relid).or_default().push(u);
+    }
+    for list in package_upgrades.values_mut() {
+        list.sort_by_key(|u| (u.date, u.id));
+    }
+    let index = invoices::ClientIndex {
+        services: bundle.services.iter().map(|s| (s.id, s)).collect(),
+        addons: bundle.addons.iter().map(|a| (a.id, a)).collect(),
+        domains: bundle.domains.iter().map(|d| (d.id, d)).collect(),
+        upgrades: bundle.upgrades.iter().map(|u| (u.id, u)).collect(),
+        package_upgrades,
+        trial_subscriptions: trials.subscriptions.clone(),
+        unknown_cycle,
+    };
+
+    let currency = ctx
+        .catalog
+        .currencies
+        .get(&client.currency)
+        .map(|c| c.code.trim().to_ascii_uppercase());
+    let mut exported: Vec<cm::Invoice> = Vec::new();
+    let mut plans: BTreeMap<String, cm::Plan> = BTreeMap::new();
+    let mut last_end: BTreeMap<String, chrono::NaiveDate> = BTreeMap::new();
+    match &currency {
+        Some(code) => {
+            for inv in &bundle.invoices {
+                let m = invoices::map_invoice(inv, code, &index, ctx, &mut issues);
+                for p in m.plans {
+                    plans.entry(p.external_id.clone()).or_insert(p);
+                }
+                for (sub, end) in m.periods {
+                    let e = last_end.entry(sub).or_insert(end);
+                    *e = (*e).max(end);
+                }
+                exported.extend(m.invoice);
+            }
+        }
+        None if bundle
+            .invoices
+            .iter()
+            .any(|i| invoices::skip_reason(i, ctx).is_none()) =>
+        {
+            issues.push(RecordError::error(
+                "tblclients",
+                client.id,
+                Some("currency"),
+                "unknown_currency",
+                format!("client currency #{} does not exist in tblcurrencies; its invoices are not sent", client.currency),
+            ));
+        }
+        None => {}
+    }
+
+    let exported_ids: BTreeSet<Id> = exported
+        .iter()
+        .filter_map(|i| ids::invoice_id_of(&i.external_id))
+        .collect();
+    let mut txns = transactions::transactions(bundle, &exported_ids, ctx);
+    for inv in &mut exported {
+        if let Some(list) = ids::invoice_id_of(&inv.external_id).and_then(|id| txns.remove(&id)) {
+            inv.transactions = list;
+        }
+    }
+
+    let (cancellations, pending): (Vec<_>, Vec<_>) = churn::cancellations(bundle, &last_end, ctx)
+        .into_iter()
+        .partition(|c| c.cancelled_at.as_str() <= crate::dates::iso(ctx.now).as_str());
+
+    let has_trial = !trials.subscriptions.is_empty();
+    let customer = (ctx.settings.export_leads || !exported.is_empty() || has_trial)
+        .then(|| customers::customer(client, trials.started_at, ctx, &mut issues));
+
+    ClientExport {
+        client_id: client.id,
+        customer,
+        plans: plans.into_values().collect(),
+        invoices: exported,
+        cancellations,
+        pending_cancellations: pending,
+        issues,
+    }
 }

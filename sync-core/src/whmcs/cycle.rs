@@ -3,7 +3,9 @@
 use std::fmt;
 
 /// A recurring billing cycle ChartMogul can normalise MRR by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Recurring {
     Monthly,
     Quarterly,
@@ -92,7 +94,11 @@ impl BillingCycle {
     /// Matches case-, space- and punctuation-insensitively: "Semi-Annually", "semiannually",
     /// "Semi Annually", "One-Time" all parse.
     pub fn parse(text: &str) -> BillingCycle {
-        let key: String = text.chars().filter(|c| c.is_ascii_alphanumeric()).map(|c| c.to_ascii_lowercase()).collect();
+        let key: String = text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
         match key.as_str() {
             "monthly" => BillingCycle::Recurring(Recurring::Monthly),
             "quarterly" => BillingCycle::Recurring(Recurring::Quarterly),
@@ -120,13 +126,28 @@ mod tests {
 
     #[test]
     fn cycles_parse_tolerantly() {
-        for s in ["Semi-Annually", "semiannually", "Semi Annually", " SEMI-ANNUALLY "] {
-            assert_eq!(BillingCycle::parse(s), BillingCycle::Recurring(Recurring::SemiAnnually), "{s}");
+        for s in [
+            "Semi-Annually",
+            "semiannually",
+            "Semi Annually",
+            " SEMI-ANNUALLY ",
+        ] {
+            assert_eq!(
+                BillingCycle::parse(s),
+                BillingCycle::Recurring(Recurring::SemiAnnually),
+                "{s}"
+            );
         }
         assert_eq!(BillingCycle::parse("One Time"), BillingCycle::OneTime);
         assert_eq!(BillingCycle::parse("One-Time"), BillingCycle::OneTime);
-        assert_eq!(BillingCycle::parse("Free Account"), BillingCycle::FreeAccount);
-        assert_eq!(BillingCycle::parse("Fortnightly"), BillingCycle::Unknown("Fortnightly".into()));
+        assert_eq!(
+            BillingCycle::parse("Free Account"),
+            BillingCycle::FreeAccount
+        );
+        assert_eq!(
+            BillingCycle::parse("Fortnightly"),
+            BillingCycle::Unknown("Fortnightly".into())
+        );
         assert_eq!(BillingCycle::parse(""), BillingCycle::Unknown("".into()));
     }
 }

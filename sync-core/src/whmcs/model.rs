@@ -200,7 +200,10 @@ impl ServiceStatus {
     }
     /// Cancelled, Terminated or Fraud: the service has ended (mapping.md §7).
     pub fn is_ended(&self) -> bool {
-        matches!(self, ServiceStatus::Cancelled | ServiceStatus::Terminated | ServiceStatus::Fraud)
+        matches!(
+            self,
+            ServiceStatus::Cancelled | ServiceStatus::Terminated | ServiceStatus::Fraud
+        )
     }
 }
 
@@ -279,7 +282,10 @@ impl DomainStatus {
     pub fn is_ended(&self) -> bool {
         matches!(
             self,
-            DomainStatus::Expired | DomainStatus::Cancelled | DomainStatus::TransferredAway | DomainStatus::Fraud
+            DomainStatus::Expired
+                | DomainStatus::Cancelled
+                | DomainStatus::TransferredAway
+                | DomainStatus::Fraud
         )
     }
 }
@@ -308,7 +314,10 @@ impl Domain {
     /// The TLD without the leading dot, lower-cased (`example.co.uk` → `co.uk` is not
     /// guessed: everything after the first dot).
     pub fn tld(&self) -> String {
-        self.domain.split_once('.').map(|(_, t)| t.to_ascii_lowercase()).unwrap_or_default()
+        self.domain
+            .split_once('.')
+            .map(|(_, t)| t.to_ascii_lowercase())
+            .unwrap_or_default()
     }
 }
 
@@ -483,7 +492,11 @@ pub struct WhmcsConfig {
 
 impl Default for WhmcsConfig {
     fn default() -> Self {
-        WhmcsConfig { tax_type: TaxType::Exclusive, date_format: "DD/MM/YYYY".to_string(), timezone: None }
+        WhmcsConfig {
+            tax_type: TaxType::Exclusive,
+            date_format: "DD/MM/YYYY".to_string(),
+            timezone: None,
+        }
     }
 }
 
