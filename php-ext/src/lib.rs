@@ -18,10 +18,14 @@ pub fn version() -> String {
 #[php_function]
 #[php(name = "ChartMogulSync\\cycle_slug")]
 pub fn cycle_slug(billingcycle: &str) -> Option<String> {
-    sync_core::whmcs::BillingCycle::parse(billingcycle).recurring().map(|r| r.slug().to_string())
+    sync_core::whmcs::BillingCycle::parse(billingcycle)
+        .recurring()
+        .map(|r| r.slug().to_string())
 }
 
 #[php_module]
 pub fn module(module: ModuleBuilder) -> ModuleBuilder {
-    module.function(wrap_function!(version)).function(wrap_function!(cycle_slug))
+    module
+        .function(wrap_function!(version))
+        .function(wrap_function!(cycle_slug))
 }

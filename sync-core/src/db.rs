@@ -97,6 +97,18 @@ impl<D: Db + ?Sized> Db for &mut D {
     }
 }
 
+impl<D: Db + ?Sized> Db for Box<D> {
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>, DbError> {
+        (**self).query(sql, params)
+    }
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, DbError> {
+        (**self).execute(sql, params)
+    }
+    fn dialect(&self) -> Dialect {
+        (**self).dialect()
+    }
+}
+
 /// `?, ?, ?` for an `IN (…)` list of `n` parameters.
 pub fn placeholders(n: usize) -> String {
     let mut s = String::with_capacity(n * 3);

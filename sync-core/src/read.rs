@@ -32,6 +32,7 @@
 //! - Only failures of the database itself are [`DbError`]s.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -257,7 +258,7 @@ impl<D: Db> Reader<D> {
             return Ok(Vec::new());
         }
         let client_ids: Vec<Id> = clients.iter().map(|c| c.id).collect();
-        let slot: HashMap<Id, usize> = client_ids
+        let slot: IdMap<usize> = client_ids
             .iter()
             .enumerate()
             .map(|(i, &id)| (id, i))
@@ -271,10 +272,10 @@ impl<D: Db> Reader<D> {
 
         // Services. Their owners are known from the raw rows, so the children of a service that
         // does not decode still reach the right client.
-        let mut service_owner: HashMap<Id, Id> = HashMap::new();
+        let mut service_owner: IdMap<Id> = IdMap::default();
         for row in self.query_in(SERVICE, "userid", &client_ids)? {
-            let owner = raw_int(&row, SERVICE, "userid");
-            if let (Some(id), Some(owner)) = (raw_int(&row, SERVICE, "id"), owner) {
+            let owner = at(&row, const { SERVICE.col("userid") });
+            if let (Some(id), Some(owner)) = (at(&row, const { SERVICE.col("id") }), owner) {
                 service_owner.insert(id, owner);
             }
             match decode_service(row) {
@@ -288,7 +289,7 @@ impl<D: Db> Reader<D> {
         self.load_addons(&client_ids, &service_ids, &service_owner, &mut sink)?;
 
         for row in self.query_in(DOMAIN, "userid", &client_ids)? {
-            let owner = raw_int(&row, DOMAIN, "userid");
+            let owner = at(&row, const { DOMAIN.col("userid") });
             match decode_domain(row) {
                 Ok(d) => sink.with(owner, |b| b.domains.push(d)),
                 Err(e) => sink.error(owner, e),
@@ -296,9 +297,9 @@ impl<D: Db> Reader<D> {
         }
 
         // Invoices, then their items by invoice id.
-        let mut invoice_at: HashMap<Id, (usize, usize)> = HashMap::new();
+        let mut invoice_at: IdMap<(usize, usize)> = IdMap::default();
         for row in self.query_in(INVOICE, "userid", &client_ids)? {
-            let owner = raw_int(&row, INVOICE, "userid");
+            let owner = at(&row, const { INVOICE.col("userid") });
             match decode_invoice(row) {
                 Ok(inv) => {
                     let id = inv.id;
@@ -313,7 +314,7 @@ impl<D: Db> Reader<D> {
         let mut invoice_ids: Vec<Id> = invoice_at.keys().copied().collect();
         invoice_ids.sort_unstable();
         for row in self.query_in(INVOICE_ITEM, "invoiceid", &invoice_ids)? {
-            let invoice = raw_int(&row, INVOICE_ITEM, "invoiceid");
+            let invoice = at(&row, const { INVOICE_ITEM.col("invoiceid") });
             let Some(&(b, i)) = invoice.and_then(|id| invoice_at.get(&id)) else {
                 // Only items of the page's invoices were asked for; anything else is not ours.
                 continue;
@@ -332,7 +333,7 @@ impl<D: Db> Reader<D> {
         }
 
         for row in self.query_in(TRANSACTION, "userid", &client_ids)? {
-            let owner = raw_int(&row, TRANSACTION, "userid");
+            let owner = at(&row, const { TRANSACTION.col("userid") });
             match decode_transaction(row) {
                 Ok(t) => sink.with(owner, |b| b.transactions.push(t)),
                 Err(e) => sink.error(owner, e),
@@ -340,8 +341,8 @@ impl<D: Db> Reader<D> {
         }
 
         for row in self.query_in(CANCEL_REQUEST, "relid", &service_ids)? {
-            let owner =
-                raw_int(&row, CANCEL_REQUEST, "relid").and_then(|s| service_owner.get(&s).copied());
+            let owner = at(&row, const { CANCEL_REQUEST.col("relid") })
+                .and_then(|s| service_owner.get(&s).copied());
             match decode_cancel_request(row) {
                 Ok(c) => sink.with(owner, |b| b.cancel_requests.push(c)),
                 Err(e) => sink.error(owner, e),
@@ -349,7 +350,7 @@ impl<D: Db> Reader<D> {
         }
 
         for row in self.query_in(UPGRADE, "userid", &client_ids)? {
-            let owner = raw_int(&row, UPGRADE, "userid");
+            let owner = at(&row, const { UPGRADE.col("userid") });
             match decode_upgrade(row) {
                 Ok(u) => sink.with(owner, |b| b.upgrades.push(u)),
                 Err(e) => sink.error(owner, e),
@@ -378,7 +379,7 @@ impl<D: Db> Reader<D> {
         &mut self,
         client_ids: &[Id],
         service_ids: &[Id],
-        service_owner: &HashMap<Id, Id>,
+        service_owner: &IdMap<Id>,
         sink: &mut Sink<'_>,
     ) -> Result<(), DbError> {
         // Found both ways, deduplicated by id.
@@ -389,7 +390,7 @@ impl<D: Db> Reader<D> {
             .into_iter()
             .chain(self.query_in(SERVICE_ADDON, "hostingid", service_ids)?)
         {
-            match raw_int(&row, SERVICE_ADDON, "id") {
+            match at(&row, const { SERVICE_ADDON.col("id") }) {
                 Some(id) => {
                     rows.insert(id, row);
                 }
@@ -402,14 +403,14 @@ impl<D: Db> Reader<D> {
         let foreign: Vec<Id> = {
             let mut ids: Vec<Id> = rows
                 .values()
-                .filter_map(|r| raw_int(r, SERVICE_ADDON, "hostingid"))
+                .filter_map(|r| at(r, const { SERVICE_ADDON.col("hostingid") }))
                 .filter(|h| *h != 0 && !service_owner.contains_key(h))
                 .collect();
             ids.sort_unstable();
             ids.dedup();
             ids
         };
-        let mut elsewhere: HashSet<Id> = HashSet::new();
+        let mut elsewhere: IdSet = IdSet::default();
         if !foreign.is_empty() {
             let sql_head = "SELECT `id` FROM `tblhosting` WHERE `id` IN";
             for chunk in foreign.chunks(IN_CHUNK) {
@@ -422,11 +423,11 @@ impl<D: Db> Reader<D> {
             }
         }
         for row in rows.into_values().chain(no_id) {
-            let hostingid = raw_int(&row, SERVICE_ADDON, "hostingid");
+            let hostingid = at(&row, const { SERVICE_ADDON.col("hostingid") });
             let owner = match hostingid.and_then(|h| service_owner.get(&h)) {
                 Some(&owner) => Some(owner),
                 None if hostingid.is_some_and(|h| elsewhere.contains(&h)) => continue,
-                None => raw_int(&row, SERVICE_ADDON, "userid"),
+                None => at(&row, const { SERVICE_ADDON.col("userid") }),
             };
             match decode_service_addon(row) {
                 Ok(a) => sink.with(owner, |b| b.addons.push(a)),
@@ -502,7 +503,7 @@ impl<D: Db> Iterator for ClientBundles<'_, D> {
 
 struct Sink<'a> {
     bundles: &'a mut Vec<ClientBundle>,
-    slot: &'a HashMap<Id, usize>,
+    slot: &'a IdMap<usize>,
     page_errors: &'a mut Vec<RecordError>,
 }
 
@@ -559,6 +560,58 @@ struct TableSpec {
     table: &'static str,
     cols: &'static [&'static str],
 }
+
+impl TableSpec {
+    /// The position of a column in the select list. `const` so that lookups in per-row code
+    /// are resolved at compile time; a name not in the list fails the build.
+    const fn col(&self, name: &str) -> usize {
+        let mut i = 0;
+        while i < self.cols.len() {
+            if str_eq(self.cols[i], name) {
+                return i;
+            }
+            i += 1;
+        }
+        panic!("column not in the select list")
+    }
+}
+
+const fn str_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Hashes ids with one multiplication (the Fx scheme). std's SipHash defends against chosen
+/// keys, which row ids are not, and showed in profiles of large reads.
+#[derive(Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_i64(&mut self, n: i64) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type IdMap<V> = HashMap<Id, V, BuildHasherDefault<IdHasher>>;
+type IdSet = HashSet<Id, BuildHasherDefault<IdHasher>>;
 
 const CURRENCY: &TableSpec = &TableSpec {
     table: "tblcurrencies",
@@ -801,9 +854,8 @@ fn padded_len(n: usize) -> usize {
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-/// The integer in a column of a raw row, read leniently (grouping keys, not record fields).
-fn raw_int(row: &Row, spec: &TableSpec, col: &str) -> Option<Id> {
-    let i = spec.cols.iter().position(|c| *c == col)?;
+/// The integer in column `i` of a raw row, read leniently (grouping keys, not record fields).
+fn at(row: &Row, i: usize) -> Option<Id> {
     row.get(i).and_then(as_int)
 }
 

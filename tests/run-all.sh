@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, all Rust tests (SQLite and a throwaway MariaDB),
+# the engine's wasm build and a syntax check of the PHP code. `.ci/run` installs what it needs
+# (mariadb-server, PHP, libclang, the wasm32-wasip2 target) on a fresh Debian machine first.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() {
+    printf '\n==> %s\n' "$*"
+}
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace
+
+step "cargo build -p sync-core --target wasm32-wasip2"
+cargo build -p sync-core --target wasm32-wasip2
+
+php_files=()
+while IFS= read -r -d '' f; do
+    php_files+=("$f")
+done < <(find modules tests -name '*.php' -type f -print0 2>/dev/null | sort -z)
+if ((${#php_files[@]} > 0)); then
+    step "php -l (${#php_files[@]} files)"
+    command -v php >/dev/null || {
+        echo "php not found: install php-cli (.ci/run does)" >&2
+        exit 1
+    }
+    for f in "${php_files[@]}"; do
+        out=$(php -l "$f" 2>&1) || {
+            echo "$out" >&2
+            exit 1
+        }
+    done
+fi
+
+step "all checks passed"
