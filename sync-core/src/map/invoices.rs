@@ -132,6 +132,26 @@ impl Draft {
         }
     }
 
+    /// A subscription line of `subscription` on `plan` for `period`.
+    fn subscription(
+        item: &InvoiceItem,
+        subscription: String,
+        plan: Plan,
+        period: (NaiveDate, NaiveDate),
+        prorated: bool,
+        quantity: i64,
+    ) -> Draft {
+        Draft {
+            kind: LineKind::Subscription,
+            subscription: Some(subscription),
+            plan: Some(plan),
+            period: Some(period),
+            prorated,
+            quantity: Some(quantity.max(1)),
+            ..Draft::one_time(item)
+        }
+    }
+
     fn dropped(item: &InvoiceItem, why: Drop) -> Draft {
         Draft {
             drop: Some(why),
@@ -508,10 +528,6 @@ fn promo_code(promoid: Id, ctx: &MapContext<'_>) -> Option<String> {
         .and_then(|p| super::customers::set(&p.code))
 }
 
-fn quantity(qty: i64) -> Option<i64> {
-    Some(qty.max(1))
-}
-
 /// A `Hosting` item: a subscription line on the plan in effect on the invoice date (§4.3), or a
 /// one-time line for One Time / Free Account services.
 fn service_line(
@@ -537,20 +553,17 @@ fn service_line(
         };
     };
     let (start, end, prorated) = period(item, invoice_date, cycle.months(), ctx, issues);
+    let plan = plans::product_plan(ctx.catalog, ctx.settings, product_id, cycle);
     Draft {
-        kind: LineKind::Subscription,
-        subscription: Some(subscription),
-        plan: Some(plans::product_plan(
-            ctx.catalog,
-            ctx.settings,
-            product_id,
-            cycle,
-        )),
-        period: Some((start, end)),
-        prorated,
-        quantity: quantity(service.qty),
         fold_key: Some(("service", service.id)),
-        ..Draft::one_time(item)
+        ..Draft::subscription(
+            item,
+            subscription,
+            plan,
+            (start, end),
+            prorated,
+            service.qty,
+        )
     }
 }
 
@@ -564,15 +577,9 @@ fn addon_line(
     match &addon.billingcycle {
         BillingCycle::Recurring(cycle) => {
             let (start, end, prorated) = period(item, invoice_date, cycle.months(), ctx, issues);
-            Draft {
-                kind: LineKind::Subscription,
-                subscription: Some(ids::addon_subscription(addon.id)),
-                plan: Some(plans::addon_plan(ctx.catalog, addon.addonid, *cycle)),
-                period: Some((start, end)),
-                prorated,
-                quantity: quantity(addon.qty),
-                ..Draft::one_time(item)
-            }
+            let plan = plans::addon_plan(ctx.catalog, addon.addonid, *cycle);
+            let sub = ids::addon_subscription(addon.id);
+            Draft::subscription(item, sub, plan, (start, end), prorated, addon.qty)
         }
         BillingCycle::Unknown(_) => Draft::dropped(item, Drop::UnknownCycle),
         BillingCycle::OneTime | BillingCycle::FreeAccount => Draft::one_time(item),
@@ -599,15 +606,11 @@ fn domain_line(
         DomainMode::Subscription => {
             let years = domain.registrationperiod.clamp(1, 10);
             let (start, end, prorated) = period(item, invoice_date, years as u32 * 12, ctx, issues);
+            let plan = plans::domain_plan(&domain.tld(), years);
+            let sub = ids::domain_subscription(domain.id);
             Draft {
-                kind: LineKind::Subscription,
-                subscription: Some(ids::domain_subscription(domain.id)),
-                plan: Some(plans::domain_plan(&domain.tld(), years)),
-                period: Some((start, end)),
-                prorated,
-                quantity: Some(1),
                 fold_key: key,
-                ..Draft::one_time(item)
+                ..Draft::subscription(item, sub, plan, (start, end), prorated, 1)
             }
         }
     }
@@ -630,15 +633,16 @@ fn upgrade_line(
     if upgrade.kind == "addon" {
         let addon = index.addons.get(&upgrade.relid)?;
         let cycle = addon.billingcycle.recurring()?;
-        return Some(Draft {
-            kind: LineKind::Subscription,
-            subscription: Some(ids::addon_subscription(addon.id)),
-            plan: Some(plans::addon_plan(ctx.catalog, addon.addonid, cycle)),
-            period: Some((start, end)),
-            prorated: true,
-            quantity: quantity(addon.qty),
-            ..Draft::one_time(item)
-        });
+        let plan = plans::addon_plan(ctx.catalog, addon.addonid, cycle);
+        let sub = ids::addon_subscription(addon.id);
+        return Some(Draft::subscription(
+            item,
+            sub,
+            plan,
+            (start, end),
+            true,
+            addon.qty,
+        ));
     }
     let Some(service) = index.services.get(&upgrade.relid) else {
         orphan(item, "service (tblhosting)", issues);
@@ -658,20 +662,15 @@ fn upgrade_line(
     let Some(cycle) = cycle.recurring() else {
         return Some(Draft::one_time(item));
     };
-    Some(Draft {
-        kind: LineKind::Subscription,
-        subscription: Some(subscription),
-        plan: Some(plans::product_plan(
-            ctx.catalog,
-            ctx.settings,
-            product_id,
-            cycle,
-        )),
-        period: Some((start, end)),
-        prorated: true,
-        quantity: quantity(service.qty),
-        ..Draft::one_time(item)
-    })
+    let plan = plans::product_plan(ctx.catalog, ctx.settings, product_id, cycle);
+    Some(Draft::subscription(
+        item,
+        subscription,
+        plan,
+        (start, end),
+        true,
+        service.qty,
+    ))
 }
 
 /// `newvalue` of a package upgrade: `"newpid,newcycle"`.
