@@ -22,6 +22,7 @@ pub mod db;
 pub mod error;
 pub mod map;
 pub mod money;
+pub mod plan;
 pub mod read;
 pub mod settings;
 pub mod whmcs;
