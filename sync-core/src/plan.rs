@@ -40,12 +40,12 @@ pub enum Write {
         external_id: String,
         patch: PlanPatch,
     },
-    CreateCustomer(cm::Customer),
+    CreateCustomer(Box<cm::Customer>),
     /// `body` is the full new customer, remembered for the next diff.
     UpdateCustomer {
         external_id: String,
-        patch: CustomerPatch,
-        body: cm::Customer,
+        patch: Box<CustomerPatch>,
+        body: Box<cm::Customer>,
     },
     /// New invoices of one customer (one request, or part of a bulk import).
     ImportInvoices {
@@ -133,14 +133,16 @@ pub fn plan_client(
     }
 
     match (&export.customer, &sent.customer) {
-        (Some(now), None) => plan.writes.push(Write::CreateCustomer(now.clone())),
+        (Some(now), None) => plan
+            .writes
+            .push(Write::CreateCustomer(Box::new(now.clone()))),
         (Some(now), Some(before)) => {
             let patch = changes::customer_patch(before, now);
             if !patch.is_empty() {
                 plan.writes.push(Write::UpdateCustomer {
                     external_id: customer_id.clone(),
-                    patch,
-                    body: now.clone(),
+                    patch: Box::new(patch),
+                    body: Box::new(now.clone()),
                 });
             }
         }
@@ -324,7 +326,7 @@ impl Sent {
         match write {
             Write::CreatePlan(_) | Write::RenamePlan { .. } => {}
             Write::CreateCustomer(body) | Write::UpdateCustomer { body, .. } => {
-                self.customer = Some(body.clone())
+                self.customer = Some((**body).clone())
             }
             Write::ImportInvoices { invoices, .. } => {
                 for inv in invoices {
