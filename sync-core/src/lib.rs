@@ -8,7 +8,9 @@
 //! 2. **map** ([`map`]) — turn WHMCS records + [`settings::Settings`] into ChartMogul payloads
 //!    ([`chartmogul::types`]) by the rules of `mapping.md`; pure functions, no I/O;
 //! 3. **plan**, **send**, **record** — compare with the ledger of what was sent, send through
-//!    the ChartMogul client, record the outcome (arrive with the sync-engine work).
+//!    the ChartMogul client, record the outcome (arrive with the sync-engine work); the
+//!    **record** step's durable state — ledger, cursors, runs, hook queue, stored settings,
+//!    log and the sync lock, in `mod_chartmogul_*` tables — is [`state`].
 //!
 //! Supporting modules: [`money`] (exact cents, share allocation), [`dates`] (zero dates,
 //! calendar arithmetic, time zones), [`error`] (per-record errors naming table, id and column).
@@ -19,12 +21,15 @@
 pub mod chartmogul;
 pub mod dates;
 pub mod db;
+pub mod engine;
 pub mod error;
 pub mod map;
 pub mod money;
 pub mod plan;
 pub mod read;
+pub mod send;
 pub mod settings;
+pub mod state;
 pub mod whmcs;
 
 pub use error::{RecordError, RecordRef, Severity};

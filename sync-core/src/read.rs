@@ -236,6 +236,39 @@ impl<D: Db> Reader<D> {
         self.count("tblinvoices")
     }
 
+    /// How many clients have an id up to `id`: the progress of a backfill resumed after `id`.
+    pub fn count_clients_upto(&mut self, id: Id) -> Result<u64, DbError> {
+        let rows = self.db.query(
+            "SELECT COUNT(*) FROM `tblclients` WHERE `id` <= ?",
+            &[Value::Int(id)],
+        )?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(as_int)
+            .and_then(|n| u64::try_from(n).ok())
+            .unwrap_or(0))
+    }
+
+    /// Which of `ids` still exist in `tblclients` (deleted and merged-away clients do not).
+    pub fn existing_client_ids(&mut self, ids: &[Id]) -> Result<Vec<Id>, DbError> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT `id` FROM `tblclients` WHERE `id` IN ({})",
+                placeholders(chunk.len())
+            );
+            let params: Vec<Value> = chunk.iter().map(|&i| Value::Int(i)).collect();
+            out.extend(
+                self.db
+                    .query(&sql, &params)?
+                    .iter()
+                    .filter_map(|r| r.first().and_then(as_int)),
+            );
+        }
+        Ok(out)
+    }
+
     fn count(&mut self, table: &str) -> Result<u64, DbError> {
         let rows = self
             .db

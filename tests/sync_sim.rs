@@ -1,0 +1,174 @@
+//! The whole engine — read → map → plan → send → record — from a seeded WHMCS database into
+//! the simulator: ChartMogul's MRR equals the seed's expected MRR for every customer and
+//! currency, and a second sync sends no writes.
+//!
+//! Scale: `small` unless `WHMCS_SEED_SCALE` says otherwise.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use http_transport::{HttpOptions, HttpTransport};
+use sync_core::Settings;
+use sync_core::chartmogul::retry::Limits;
+use sync_core::chartmogul::{Client, ClientConfig, Credentials};
+use sync_core::db::{Db, Value};
+use sync_core::engine::{self, Budget, Mode, RunRequest, SyncConfig};
+use whmcs_chartmogul::sim::{self, SimOptions};
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Int(i) => i.to_string(),
+        other => panic!("unexpected value {other:?}"),
+    }
+}
+
+fn seeded(name: &str) -> (String, std::path::PathBuf) {
+    let scale = std::env::var("WHMCS_SEED_SCALE").unwrap_or_else(|_| "small".to_string());
+    let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let source = format!("sqlite:{}", dir.join("whmcs.db").display());
+    let status = Command::new(env!("CARGO_BIN_EXE_whmcs-chartmogul"))
+        .args(["seed", "--scale", &scale, "--out", &source])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (source, dir)
+}
+
+fn meta(db: &mut dyn Db, key: &str) -> String {
+    text(
+        &db.query(
+            "SELECT `value` FROM `seed_meta` WHERE `key` = ?",
+            &[key.into()],
+        )
+        .unwrap()[0][0],
+    )
+}
+
+fn client(base_url: &str) -> Client<HttpTransport> {
+    let limits = Limits {
+        requests_per_second: 1000,
+        max_connections: 4,
+    };
+    let transport = HttpTransport::new(HttpOptions {
+        limits,
+        ..HttpOptions::default()
+    });
+    let mut config = ClientConfig::new(base_url, Credentials::ApiKey("demo-key".into()));
+    config.limits = limits;
+    Client::new(transport, config)
+}
+
+fn expected_mrr(db: &mut dyn Db) -> BTreeMap<(String, String), i64> {
+    db.query(
+        "SELECT `client_id`, `currency`, `mrr_cents` FROM `seed_expected_mrr`",
+        &[],
+    )
+    .unwrap()
+    .iter()
+    .map(|r| {
+        (
+            (format!("whmcs-client-{}", text(&r[0])), text(&r[1])),
+            text(&r[2]).parse().unwrap(),
+        )
+    })
+    .filter(|(_, mrr)| *mrr != 0)
+    .collect()
+}
+
+fn sim_mrr(sim: &sim::SimHandle, date: &str) -> BTreeMap<(String, String), i64> {
+    let v = sim.mrr_json(Some(date)).expect("a valid date");
+    let mut out = BTreeMap::new();
+    for ds in v["data_sources"].as_object().unwrap().values() {
+        for (customer, per_currency) in ds["customers"].as_object().unwrap() {
+            for (currency, mrr) in per_currency.as_object().unwrap() {
+                out.insert((customer.clone(), currency.clone()), mrr.as_i64().unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_full_sync_into_the_simulator_reproduces_the_expected_mrr_and_a_second_sync_writes_nothing() {
+    let (source, dir) = seeded("sync-sim");
+    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
+    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
+    let today = meta(db.as_mut(), "today");
+    let now = Utc.from_utc_datetime(
+        &NaiveDate::parse_from_str(&today, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    let sim = sim::start(SimOptions {
+        bulk_processing_delay: Duration::from_millis(5),
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let mut client = client(&sim.base_url());
+    let config = SyncConfig {
+        page_size: 50,
+        bulk_max_customers: 80,
+        ..SyncConfig::default()
+    };
+    let request = RunRequest {
+        mode: Mode::Full,
+        budget: Budget::default(),
+        now,
+    };
+
+    let first = engine::run(
+        &mut db,
+        &mut client,
+        &settings,
+        &config,
+        request,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(first.finished);
+    assert!(first.counts["customers"].created > 100, "{first:?}");
+    let expected = expected_mrr(db.as_mut());
+    let actual = sim_mrr(&sim, &today);
+    let differing: Vec<_> = expected
+        .iter()
+        .filter(|(k, v)| actual.get(*k) != Some(*v))
+        .map(|(k, v)| (k.clone(), *v, actual.get(k).copied()))
+        .collect();
+    let extra: Vec<_> = actual
+        .iter()
+        .filter(|(k, _)| !expected.contains_key(*k))
+        .collect();
+    assert!(
+        differing.is_empty() && extra.is_empty(),
+        "{} of {} customers differ, e.g. {:?}; extra in ChartMogul: {:?}",
+        differing.len(),
+        expected.len(),
+        &differing[..differing.len().min(5)],
+        &extra[..extra.len().min(5)]
+    );
+
+    let writes_before = client.stats().writes;
+    let second = engine::run(
+        &mut db,
+        &mut client,
+        &settings,
+        &config,
+        request,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(second.finished);
+    assert_eq!(
+        client.stats().writes,
+        writes_before,
+        "the second sync wrote: {second:?}"
+    );
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
