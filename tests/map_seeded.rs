@@ -81,6 +81,25 @@ fn mapping_the_seeded_database_reports_exactly_the_planted_bad_records() {
     assert!(catalog_errors.is_empty(), "{catalog_errors:?}");
     let ctx = MapContext::new(&catalog, &settings, now).unwrap();
 
+    let expected: std::collections::BTreeMap<(i64, String), i64> = {
+        let mut db = whmcs_chartmogul::db::open(&source).unwrap();
+        db.query(
+            "SELECT `client_id`, `currency`, `mrr_cents` FROM `seed_expected_mrr`",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                (text(&r[0]).parse().unwrap(), text(&r[1])),
+                text(&r[2]).parse().unwrap(),
+            )
+        })
+        .filter(|(_, v): &(_, i64)| *v != 0)
+        .collect()
+    };
+    let mut whmcs_side = std::collections::BTreeMap::new();
+    let mut chartmogul_side = std::collections::BTreeMap::new();
     let mut reported: BTreeSet<(String, i64, String)> = BTreeSet::new();
     let (mut clients, mut invoices, mut lines) = (0usize, 0usize, 0usize);
     for page in reader.bundles() {
@@ -90,6 +109,12 @@ fn mapping_the_seeded_database_reports_exactly_the_planted_bad_records() {
         }
         for bundle in &page.bundles {
             let export = map_client(bundle, &ctx);
+            for (currency, mrr) in sync_core::mrr::whmcs_mrr(bundle, &catalog, &settings, today) {
+                whmcs_side.insert((bundle.client.id, currency), mrr);
+            }
+            for (currency, mrr) in sync_core::mrr::projected_mrr(&export, now) {
+                chartmogul_side.insert((bundle.client.id, currency), mrr);
+            }
             clients += 1;
             invoices += export.invoices.len();
             lines += export
@@ -112,6 +137,28 @@ fn mapping_the_seeded_database_reports_exactly_the_planted_bad_records() {
     assert!(
         missed.is_empty() && unexpected.is_empty(),
         "planted but not reported: {missed:?}\nreported but not planted: {unexpected:?}"
+    );
+    // MRR three ways: the seed's own figure, WHMCS's services, and what ChartMogul will compute.
+    let diff = |a: &std::collections::BTreeMap<(i64, String), i64>| {
+        let keys: BTreeSet<&(i64, String)> = a.keys().chain(expected.keys()).collect();
+        keys.into_iter()
+            .filter(|k| a.get(*k) != expected.get(*k))
+            .map(|k| (k.clone(), expected.get(k).copied(), a.get(k).copied()))
+            .collect::<Vec<_>>()
+    };
+    let w = diff(&whmcs_side);
+    assert!(
+        w.is_empty(),
+        "WHMCS-side MRR differs for {} clients, e.g. {:?}",
+        w.len(),
+        &w[..w.len().min(5)]
+    );
+    let c = diff(&chartmogul_side);
+    assert!(
+        c.is_empty(),
+        "projected ChartMogul MRR differs for {} clients, e.g. {:?}",
+        c.len(),
+        &c[..c.len().min(5)]
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -25,6 +25,7 @@ pub mod engine;
 pub mod error;
 pub mod map;
 pub mod money;
+pub mod mrr;
 pub mod plan;
 pub mod read;
 pub mod send;

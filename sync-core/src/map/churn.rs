@@ -30,20 +30,32 @@ pub enum ChurnRule {
     Suspension,
 }
 
-/// Cancellations of the client's ended subscriptions. `last_period_end` holds, per
-/// subscription external id, the end of its last exported service period; subscriptions that
-/// were never exported have nothing to cancel.
+/// The newest exported service period of a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastPeriod {
+    /// The latest period start.
+    pub start: NaiveDate,
+    /// The latest period end.
+    pub end: NaiveDate,
+}
+
+/// Cancellations of the client's ended subscriptions. `last_period` holds, per
+/// subscription external id, its last exported service period; subscriptions that were never
+/// exported have nothing to cancel. A cancellation never predates the start of the last
+/// exported period: WHMCS can terminate a service whose next period was already invoiced and
+/// paid, and ChartMogul would read a cancellation before that line as followed by a
+/// reactivation, keeping the MRR forever; the churn is then dated at that period's start.
 pub fn cancellations(
     bundle: &ClientBundle,
-    last_period_end: &BTreeMap<String, NaiveDate>,
+    last_period: &BTreeMap<String, LastPeriod>,
     ctx: &MapContext<'_>,
 ) -> Vec<Cancellation> {
     let period_end = ctx.settings.churn_at == ChurnAt::PeriodEnd;
     let mut out = Vec::new();
-    let mut push = |sub: String, at: DateTime<Utc>, rule: ChurnRule| {
+    let mut push = |sub: String, at: DateTime<Utc>, rule: ChurnRule, not_before: DateTime<Utc>| {
         out.push(Cancellation {
             subscription_external_id: sub,
-            cancelled_at: iso(at),
+            cancelled_at: iso(at.max(not_before)),
             rule,
         });
     };
@@ -51,22 +63,31 @@ pub fn cancellations(
 
     for s in &bundle.services {
         let sub = ids::service_subscription(s.id);
-        let Some(&last_end) = last_period_end.get(&sub) else {
+        let Some(&LastPeriod {
+            start: last_start,
+            end: last_end,
+        }) = last_period.get(&sub)
+        else {
             continue;
         };
         let suspended_churns =
             s.status == ServiceStatus::Suspended && !ctx.settings.suspended_is_active;
         if suspended_churns {
-            push(sub, day(last_end), ChurnRule::Suspension);
+            push(sub, day(last_end), ChurnRule::Suspension, day(last_start));
             continue;
         }
         if !s.status.is_ended() {
             continue;
         }
         if period_end {
-            push(sub, day(last_end), ChurnRule::LastPeriodEnd);
+            push(
+                sub,
+                day(last_end),
+                ChurnRule::LastPeriodEnd,
+                day(last_start),
+            );
         } else if let Some(t) = s.termination_date {
-            push(sub, day(t), ChurnRule::TerminationDate);
+            push(sub, day(t), ChurnRule::TerminationDate, day(last_start));
         } else if let Some(req) = bundle
             .cancel_requests
             .iter()
@@ -74,49 +95,83 @@ pub fn cancellations(
             .max_by_key(|r| (r.date, r.id))
         {
             match (&req.kind, s.nextduedate) {
-                (CancelType::EndOfBillingPeriod, Some(next)) => {
-                    push(sub, day(next), ChurnRule::EndOfBillingPeriodRequest)
-                }
-                (CancelType::EndOfBillingPeriod, None) => {
-                    push(sub, day(last_end), ChurnRule::LastPeriodEnd)
-                }
+                (CancelType::EndOfBillingPeriod, Some(next)) => push(
+                    sub,
+                    day(next),
+                    ChurnRule::EndOfBillingPeriodRequest,
+                    day(last_start),
+                ),
+                (CancelType::EndOfBillingPeriod, None) => push(
+                    sub,
+                    day(last_end),
+                    ChurnRule::LastPeriodEnd,
+                    day(last_start),
+                ),
                 _ => push(
                     sub,
                     ctx.zone.to_utc(req.date.expect("filtered")),
                     ChurnRule::ImmediateRequest,
+                    day(last_start),
                 ),
             }
         } else {
-            push(sub, day(last_end), ChurnRule::LastPeriodEnd);
+            push(
+                sub,
+                day(last_end),
+                ChurnRule::LastPeriodEnd,
+                day(last_start),
+            );
         }
     }
 
     for a in &bundle.addons {
         let sub = ids::addon_subscription(a.id);
-        let Some(&last_end) = last_period_end.get(&sub) else {
+        let Some(&LastPeriod {
+            start: last_start,
+            end: last_end,
+        }) = last_period.get(&sub)
+        else {
             continue;
         };
         if a.status == ServiceStatus::Suspended && !ctx.settings.suspended_is_active {
-            push(sub, day(last_end), ChurnRule::Suspension);
+            push(sub, day(last_end), ChurnRule::Suspension, day(last_start));
         } else if a.status.is_ended() {
             match a.termination_date {
-                Some(t) if !period_end => push(sub, day(t), ChurnRule::TerminationDate),
-                _ => push(sub, day(last_end), ChurnRule::LastPeriodEnd),
+                Some(t) if !period_end => {
+                    push(sub, day(t), ChurnRule::TerminationDate, day(last_start))
+                }
+                _ => push(
+                    sub,
+                    day(last_end),
+                    ChurnRule::LastPeriodEnd,
+                    day(last_start),
+                ),
             }
         }
     }
 
     for d in &bundle.domains {
         let sub = ids::domain_subscription(d.id);
-        let Some(&last_end) = last_period_end.get(&sub) else {
+        let Some(&LastPeriod {
+            start: last_start,
+            end: last_end,
+        }) = last_period.get(&sub)
+        else {
             continue;
         };
         if !d.status.is_ended() {
             continue;
         }
         match d.expirydate.map(day) {
-            Some(t) if !period_end && t <= ctx.now => push(sub, t, ChurnRule::TerminationDate),
-            _ => push(sub, day(last_end), ChurnRule::LastPeriodEnd),
+            Some(t) if !period_end && t <= ctx.now => {
+                push(sub, t, ChurnRule::TerminationDate, day(last_start))
+            }
+            _ => push(
+                sub,
+                day(last_end),
+                ChurnRule::LastPeriodEnd,
+                day(last_start),
+            ),
         }
     }
     out

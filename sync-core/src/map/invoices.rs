@@ -78,8 +78,8 @@ pub struct MappedInvoice {
     pub invoice: Option<cm::Invoice>,
     /// Plans used by its subscription lines.
     pub plans: Vec<Plan>,
-    /// (subscription external id, service period end) of each sent subscription line.
-    pub periods: Vec<(String, NaiveDate)>,
+    /// (subscription external id, service period start, end) of each sent subscription line.
+    pub periods: Vec<(String, NaiveDate, NaiveDate)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -362,8 +362,8 @@ pub fn map_invoice(
                 None => format!("Invoice {num}"),
             });
         }
-        if let (Some(sub), Some((_, end))) = (&d.subscription, d.period) {
-            out.periods.push((sub.clone(), end));
+        if let (Some(sub), Some((start, end))) = (&d.subscription, d.period) {
+            out.periods.push((sub.clone(), start, end));
         }
         if let Some(p) = &d.plan
             && !out

@@ -160,7 +160,7 @@ pub fn map_client(bundle: &ClientBundle, ctx: &MapContext<'_>) -> ClientExport {
         .map(|c| c.code.trim().to_ascii_uppercase());
     let mut exported: Vec<cm::Invoice> = Vec::new();
     let mut plans: BTreeMap<String, cm::Plan> = BTreeMap::new();
-    let mut last_end: BTreeMap<String, chrono::NaiveDate> = BTreeMap::new();
+    let mut last_period: BTreeMap<String, churn::LastPeriod> = BTreeMap::new();
     match &currency {
         Some(code) => {
             for inv in &bundle.invoices {
@@ -168,9 +168,12 @@ pub fn map_client(bundle: &ClientBundle, ctx: &MapContext<'_>) -> ClientExport {
                 for p in m.plans {
                     plans.entry(p.external_id.clone()).or_insert(p);
                 }
-                for (sub, end) in m.periods {
-                    let e = last_end.entry(sub).or_insert(end);
-                    *e = (*e).max(end);
+                for (sub, start, end) in m.periods {
+                    let e = last_period
+                        .entry(sub)
+                        .or_insert(churn::LastPeriod { start, end });
+                    e.start = e.start.max(start);
+                    e.end = e.end.max(end);
                 }
                 exported.extend(m.invoice);
             }
@@ -198,13 +201,15 @@ pub fn map_client(bundle: &ClientBundle, ctx: &MapContext<'_>) -> ClientExport {
     let mut txns = transactions::transactions(bundle, &exported_ids, ctx);
     for inv in &mut exported {
         if let Some(list) = ids::invoice_id_of(&inv.external_id).and_then(|id| txns.remove(&id)) {
-            inv.transactions = list;
+            let total = inv.line_items.iter().map(|l| l.amount_in_cents).sum();
+            inv.transactions = transactions::cap_to_invoice(list, total);
         }
     }
 
-    let (cancellations, pending): (Vec<_>, Vec<_>) = churn::cancellations(bundle, &last_end, ctx)
-        .into_iter()
-        .partition(|c| c.cancelled_at.as_str() <= crate::dates::iso(ctx.now).as_str());
+    let (cancellations, pending): (Vec<_>, Vec<_>) =
+        churn::cancellations(bundle, &last_period, ctx)
+            .into_iter()
+            .partition(|c| c.cancelled_at.as_str() <= crate::dates::iso(ctx.now).as_str());
 
     let has_trial = !trials.subscriptions.is_empty();
     let customer = (ctx.settings.export_leads || !exported.is_empty() || has_trial)

@@ -1922,3 +1922,53 @@ proptest! {
         prop_assert_eq!(cm_mrr(line, &e.plans[0]), expected);
     }
 }
+
+#[test]
+fn a_termination_before_an_already_paid_period_churns_at_that_periods_start() {
+    // Terminated on 03-24, but the period from 04-10 had been invoiced and paid already.
+    let mut fx = churn_fx(ServiceStatus::Terminated);
+    fx.invoice(
+        1002,
+        "2026-03-20",
+        "Paid",
+        vec![
+            item(5560, "Hosting", 900, "30.00", true, Some("2026-04-10")),
+            item(5561, "PromoHosting", 900, "-3.00", true, None),
+        ],
+        "2.70",
+        "0.00",
+    );
+    fx.bundle.services[0].termination_date = Some(d("2026-03-24"));
+    assert_eq!(
+        cancellation(&fx.run()),
+        ("2026-04-10T00:00:00Z", churn::ChurnRule::TerminationDate)
+    );
+}
+
+#[test]
+fn payments_never_exceed_what_the_exported_lines_add_up_to() {
+    // The orphan line (7.00) is dropped, the payment covered it too: it is capped at 34.70.
+    let mut fx = worked_example();
+    fx.bundle.invoices[0].items.push(item(
+        5599,
+        "Hosting",
+        999,
+        "7.00",
+        false,
+        Some("2026-01-10"),
+    ));
+    fx.bundle.invoices[0].subtotal += c("7.00");
+    fx.bundle.invoices[0].credit = Cents::ZERO;
+    fx.bundle.transactions[0].amountin = c("41.70");
+    fx.txn(778, 1001, "0.00", "0.00", "40.00", 777);
+    let e = fx.run();
+    let t: Vec<(&str, Option<i64>)> = e.invoices[0]
+        .transactions
+        .iter()
+        .map(|t| (t.external_id.as_str(), t.amount_in_cents))
+        .collect();
+    assert_eq!(
+        t,
+        vec![("whmcs-txn-777", Some(3470)), ("whmcs-txn-778", Some(3470))]
+    );
+}

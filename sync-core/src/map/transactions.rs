@@ -115,6 +115,41 @@ pub fn transactions(
     out
 }
 
+/// Keeps an invoice's transactions within what ChartMogul accepts: payments never above the
+/// invoice's line total, refunds never above what was paid (reference §5.1). They only exceed
+/// it when lines were dropped (orphan items, unknown cycles — each already reported), because
+/// WHMCS's payment covers the whole invoice; the excess is not revenue ChartMogul can place.
+pub fn cap_to_invoice(transactions: Vec<Transaction>, total: i64) -> Vec<Transaction> {
+    // Payments first (credit payments come last in the list but are money in all the same),
+    // then refunds against what was paid; the list keeps its order.
+    let mut paid = 0i64;
+    let mut capped: Vec<Option<i64>> = vec![None; transactions.len()];
+    for (i, t) in transactions.iter().enumerate() {
+        if t.kind == TransactionKind::Payment {
+            let amount = t.amount_in_cents.unwrap_or(0).min((total - paid).max(0));
+            paid += amount;
+            capped[i] = Some(amount);
+        }
+    }
+    let mut refunded = 0i64;
+    for (i, t) in transactions.iter().enumerate() {
+        if t.kind == TransactionKind::Refund {
+            let amount = t.amount_in_cents.unwrap_or(0).min((paid - refunded).max(0));
+            refunded += amount;
+            capped[i] = Some(amount);
+        }
+    }
+    transactions
+        .into_iter()
+        .zip(capped)
+        .filter_map(|(mut t, amount)| {
+            let amount = amount.filter(|a| *a > 0)?;
+            t.amount_in_cents = Some(amount);
+            Some(t)
+        })
+        .collect()
+}
+
 fn transaction(
     kind: TransactionKind,
     date: &str,
