@@ -71,6 +71,9 @@ pub struct SyncConfig {
     pub bulk_timeout: Duration,
     /// Lease of the SQLite lock; renewed every page.
     pub lock_lease: Duration,
+    /// Plan every client against the ledger and report what would be sent, sending nothing
+    /// and recording nothing (`sync --dry-run`).
+    pub dry_run: bool,
 }
 
 impl Default for SyncConfig {
@@ -86,6 +89,7 @@ impl Default for SyncConfig {
             bulk_poll: Duration::from_millis(250),
             bulk_timeout: Duration::from_secs(600),
             lock_lease: Duration::from_secs(120),
+            dry_run: false,
         }
     }
 }
@@ -135,6 +139,10 @@ pub struct Report {
     pub requests: u64,
     /// False when the budget ran out before the work did: run again to continue.
     pub finished: bool,
+    /// Dry runs: the MRR ChartMogul would compute from what is (or would be) sent, per
+    /// customer external id and currency, in cents.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub projected_mrr: BTreeMap<String, BTreeMap<String, i64>>,
 }
 
 /// Why a run stopped. Nothing is lost: the next run resumes.
@@ -221,6 +229,9 @@ pub fn run<D: Db, T: Transport>(
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Report, EngineError> {
     let RunRequest { mode, budget, now } = request;
+    if config.dry_run {
+        return dry_run(db, settings, mode, now);
+    }
     let mut state = State::new(&mut *db);
     state.migrate()?;
     let no_dead_holders = |_: &str| false;
@@ -265,6 +276,84 @@ pub fn run<D: Db, T: Transport>(
     state.finish_run(run_id, status, &counts, error.as_deref(), now)?;
     state.unlock(LOCK, &config.holder)?;
     result.map(|()| report)
+}
+
+/// Plans every client against the ledger without sending or recording anything.
+fn dry_run<D: Db>(
+    db: &mut D,
+    settings: &Settings,
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> Result<Report, EngineError> {
+    State::new(&mut *db).migrate()?;
+    let (catalog, catalog_errors) = Reader::new(&mut *db).catalog()?;
+    let ctx =
+        MapContext::new(&catalog, settings, now).map_err(|e| EngineError::Config(e.to_string()))?;
+    let mut report = Report {
+        mode: Some(mode),
+        finished: true,
+        ..Report::default()
+    };
+    let mut plans_sent: BTreeMap<String, String> = BTreeMap::new();
+    let mut after = String::new();
+    loop {
+        let page = State::new(&mut *db).ledger_of_kind(ObjectKind::Plan, &after, 1000)?;
+        let Some(last) = page.last() else { break };
+        after = last.external_id.clone();
+        for e in page {
+            let name = serde_json::from_str::<serde_json::Value>(&e.detail)
+                .ok()
+                .and_then(|v| v.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                .unwrap_or_default();
+            plans_sent.insert(e.external_id, name);
+        }
+    }
+    let mut issues: Vec<RecordError> = catalog_errors;
+    let mut after_id: Id = 0;
+    loop {
+        let page = Reader::new(&mut *db).client_page(after_id, 500)?;
+        let Some(last) = page.last_id else { break };
+        after_id = last;
+        issues.extend(page.errors);
+        for bundle in &page.bundles {
+            let export = map_client(bundle, &ctx);
+            issues.extend(export.issues.iter().cloned());
+            report.clients += 1;
+            let ledger = State::new(&mut *db).ledger_for_client(bundle.client.id)?;
+            let sent = sent_from_ledger(ledger).0;
+            let plan = plan_client(bundle, &export, &sent, &plans_sent, settings);
+            for w in &plan.writes {
+                if let Write::CreatePlan(p) = w {
+                    if plans_sent
+                        .insert(p.external_id.clone(), p.name.clone())
+                        .is_none()
+                    {
+                        count_write(&mut report, w);
+                    }
+                } else {
+                    count_write(&mut report, w);
+                }
+            }
+            let mrr = crate::mrr::projected_mrr(&export, now);
+            if !mrr.is_empty() {
+                report
+                    .projected_mrr
+                    .insert(ids::customer(bundle.client.id), mrr);
+            }
+        }
+    }
+    for i in &issues {
+        if i.is_error() {
+            report.rejected.push(Rejected {
+                record: i.record.to_string(),
+                kind: i.kind.clone(),
+                reason: i.message.clone(),
+            });
+        } else {
+            report.warnings += 1;
+        }
+    }
+    Ok(report)
 }
 
 fn mode_name(mode: Mode) -> &'static str {
@@ -641,52 +730,9 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
 
     /// What the ledger holds for a client, as the planner's [`Sent`].
     fn sent_for(&mut self, client_id: Id) -> Result<(Sent, Uuids), EngineError> {
-        let mut sent = Sent::default();
-        let mut uuids = Uuids::default();
-        for e in State::new(&mut *self.db).ledger_for_client(client_id)? {
-            let detail: serde_json::Value =
-                serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
-            match e.kind {
-                ObjectKind::Customer => {
-                    sent.customer = serde_json::from_value(detail).ok();
-                    if let Some(u) = e.uuid {
-                        uuids.customers.insert(e.external_id, u);
-                    }
-                }
-                ObjectKind::Invoice => {
-                    let transactions = detail
-                        .get("transactions")
-                        .and_then(|t| serde_json::from_value(t.clone()).ok())
-                        .unwrap_or_default();
-                    let status = detail
-                        .get("status")
-                        .and_then(|s| serde_json::from_value(s.clone()).ok());
-                    sent.invoices.insert(
-                        e.external_id.clone(),
-                        SentInvoice {
-                            fingerprint: e.fingerprint,
-                            transactions,
-                            status,
-                        },
-                    );
-                    if let Some(u) = e.uuid {
-                        uuids.invoices.insert(e.external_id, u);
-                    }
-                }
-                ObjectKind::Subscription => {
-                    let dates = detail
-                        .get("cancellation_dates")
-                        .and_then(|t| serde_json::from_value(t.clone()).ok())
-                        .unwrap_or_default();
-                    sent.cancellations.insert(e.external_id.clone(), dates);
-                    if let Some(u) = e.uuid {
-                        uuids.subscriptions.insert(e.external_id, u);
-                    }
-                }
-                ObjectKind::DataSource | ObjectKind::Plan | ObjectKind::Transaction => {}
-            }
-        }
-        Ok((sent, uuids))
+        Ok(sent_from_ledger(
+            State::new(&mut *self.db).ledger_for_client(client_id)?,
+        ))
     }
 
     // ----- send and record -----
@@ -1050,37 +1096,8 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
     // ----- reporting -----
 
     fn count(&mut self, w: &Write, o: &Outcome) {
-        let Outcome::Done { .. } = o else { return };
-        match w {
-            Write::CreatePlan(_) | Write::CreateCustomer(_) => {
-                self.bump(w.kind(), |c| c.created += 1)
-            }
-            Write::RenamePlan { .. }
-            | Write::UpdateCustomer { .. }
-            | Write::ReimportInvoice { .. }
-            | Write::SetInvoiceStatus { .. } => self.bump(w.kind(), |c| c.updated += 1),
-            Write::ImportInvoices { invoices, .. } => {
-                self.bump("invoices", |c| c.created += invoices.len() as u64);
-                let n: u64 = invoices.iter().map(|i| i.transactions.len() as u64).sum();
-                self.bump("transactions", |c| c.created += n);
-                let cancels = invoices
-                    .iter()
-                    .flat_map(|i| i.line_items.iter())
-                    .filter(|l| l.cancelled_at.is_some())
-                    .count() as u64;
-                self.bump("cancellations", |c| c.cancelled += cancels);
-            }
-            Write::AddTransactions { transactions, .. } => {
-                self.bump("transactions", |c| c.created += transactions.len() as u64)
-            }
-            Write::DeleteInvoice { .. } => self.bump("invoices", |c| c.deleted += 1),
-            Write::SetCancellationDates { dates, .. } => {
-                if dates.is_empty() {
-                    self.bump("cancellations", |c| c.deleted += 1)
-                } else {
-                    self.bump("cancellations", |c| c.cancelled += 1)
-                }
-            }
+        if let Outcome::Done { .. } = o {
+            count_write(&mut self.report, w);
         }
     }
 
@@ -1234,4 +1251,95 @@ fn whmcs_record_of(external_id: &str) -> Option<RecordRef> {
             .ok()?;
         Some(RecordRef::new(table, id))
     })
+}
+
+/// The planner's view of what was sent for one client, and the uuids known, from its ledger
+/// rows.
+fn sent_from_ledger(entries: Vec<LedgerEntry>) -> (Sent, Uuids) {
+    let mut sent = Sent::default();
+    let mut uuids = Uuids::default();
+    for e in entries {
+        let detail: serde_json::Value =
+            serde_json::from_str(&e.detail).unwrap_or(serde_json::Value::Null);
+        match e.kind {
+            ObjectKind::Customer => {
+                sent.customer = serde_json::from_value(detail).ok();
+                if let Some(u) = e.uuid {
+                    uuids.customers.insert(e.external_id, u);
+                }
+            }
+            ObjectKind::Invoice => {
+                let transactions = detail
+                    .get("transactions")
+                    .and_then(|t| serde_json::from_value(t.clone()).ok())
+                    .unwrap_or_default();
+                let status = detail
+                    .get("status")
+                    .and_then(|s| serde_json::from_value(s.clone()).ok());
+                sent.invoices.insert(
+                    e.external_id.clone(),
+                    SentInvoice {
+                        fingerprint: e.fingerprint,
+                        transactions,
+                        status,
+                    },
+                );
+                if let Some(u) = e.uuid {
+                    uuids.invoices.insert(e.external_id, u);
+                }
+            }
+            ObjectKind::Subscription => {
+                let dates = detail
+                    .get("cancellation_dates")
+                    .and_then(|t| serde_json::from_value(t.clone()).ok())
+                    .unwrap_or_default();
+                sent.cancellations.insert(e.external_id.clone(), dates);
+                if let Some(u) = e.uuid {
+                    uuids.subscriptions.insert(e.external_id, u);
+                }
+            }
+            ObjectKind::DataSource | ObjectKind::Plan | ObjectKind::Transaction => {}
+        }
+    }
+    (sent, uuids)
+}
+
+/// Counts a write in a report as if it were done (dry runs).
+fn count_write(report: &mut Report, w: &Write) {
+    let bump = |report: &mut Report, kind: &'static str, f: &dyn Fn(&mut Counts)| {
+        f(report.counts.entry(kind).or_default())
+    };
+    match w {
+        Write::CreatePlan(_) | Write::CreateCustomer(_) => {
+            bump(report, w.kind(), &|c| c.created += 1)
+        }
+        Write::RenamePlan { .. }
+        | Write::UpdateCustomer { .. }
+        | Write::ReimportInvoice { .. }
+        | Write::SetInvoiceStatus { .. } => bump(report, w.kind(), &|c| c.updated += 1),
+        Write::ImportInvoices { invoices, .. } => {
+            let n = invoices.len() as u64;
+            bump(report, "invoices", &|c| c.created += n);
+            let t: u64 = invoices.iter().map(|i| i.transactions.len() as u64).sum();
+            bump(report, "transactions", &|c| c.created += t);
+            let k = invoices
+                .iter()
+                .flat_map(|i| i.line_items.iter())
+                .filter(|l| l.cancelled_at.is_some())
+                .count() as u64;
+            bump(report, "cancellations", &|c| c.cancelled += k);
+        }
+        Write::AddTransactions { transactions, .. } => {
+            let n = transactions.len() as u64;
+            bump(report, "transactions", &|c| c.created += n)
+        }
+        Write::DeleteInvoice { .. } => bump(report, "invoices", &|c| c.deleted += 1),
+        Write::SetCancellationDates { dates, .. } => {
+            if dates.is_empty() {
+                bump(report, "cancellations", &|c| c.deleted += 1)
+            } else {
+                bump(report, "cancellations", &|c| c.cancelled += 1)
+            }
+        }
+    }
 }
