@@ -172,3 +172,172 @@ fn a_full_sync_into_the_simulator_reproduces_the_expected_mrr_and_a_second_sync_
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Per customer and currency, the MRR WHMCS's services give (what reconciliation compares).
+fn whmcs_mrr(
+    db: &mut dyn Db,
+    settings: &Settings,
+    today: NaiveDate,
+) -> BTreeMap<(String, String), i64> {
+    let mut reader = sync_core::read::Reader::new(db);
+    let (catalog, _) = reader.catalog().unwrap();
+    let mut out = BTreeMap::new();
+    for page in reader.bundles() {
+        for b in page.unwrap().bundles {
+            for (cur, v) in sync_core::mrr::whmcs_mrr(&b, &catalog, settings, today) {
+                out.insert((format!("whmcs-client-{}", b.client.id), cur), v);
+            }
+        }
+    }
+    out
+}
+
+fn first_row(db: &mut dyn Db, sql: &str) -> Vec<String> {
+    db.query(sql, &[])
+        .unwrap()
+        .first()
+        .unwrap_or_else(|| panic!("no row for {sql}"))
+        .iter()
+        .map(text)
+        .collect()
+}
+
+#[test]
+fn an_incremental_sync_sends_each_change_of_section_8_and_then_nothing() {
+    let (source, dir) = seeded("sync-incremental");
+    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
+    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
+    let today_text = meta(db.as_mut(), "today");
+    let today = NaiveDate::parse_from_str(&today_text, "%Y-%m-%d").unwrap();
+    let now = Utc.from_utc_datetime(&today.and_hms_opt(23, 0, 0).unwrap());
+    let sim = sim::start(SimOptions {
+        bulk_processing_delay: Duration::from_millis(5),
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let mut client = client(&sim.base_url());
+    let config = SyncConfig {
+        page_size: 50,
+        ..SyncConfig::default()
+    };
+    let full = RunRequest {
+        mode: Mode::Full,
+        budget: Budget::default(),
+        now,
+    };
+    let incremental = RunRequest {
+        mode: Mode::Incremental,
+        ..full
+    };
+    engine::run(&mut db, &mut client, &settings, &config, full, &mut |_| {}).unwrap();
+
+    // Changes an admin makes in WHMCS after the backfill.
+    let stamp = "2026-11-01 23:30:00";
+    let active = first_row(
+        db.as_mut(),
+        "SELECT `h`.`id`, `h`.`userid` FROM `tblhosting` `h` WHERE `h`.`domainstatus` = 'Active' AND `h`.`billingcycle` = 'Monthly' AND EXISTS (SELECT 1 FROM `seed_expected_mrr` `e` WHERE `e`.`client_id` = `h`.`userid`) ORDER BY `h`.`id` LIMIT 1",
+    );
+    let paid = first_row(
+        db.as_mut(),
+        "SELECT `a`.`id`, `a`.`userid`, `a`.`invoiceid`, `a`.`amountin` FROM `tblaccounts` `a` JOIN `tblinvoices` `i` ON `i`.`id` = `a`.`invoiceid` WHERE `i`.`status` = 'Paid' AND `a`.`amountin` > 5 AND NOT EXISTS (SELECT 1 FROM `tblaccounts` `r` WHERE `r`.`refundid` = `a`.`id`) ORDER BY `a`.`id` DESC LIMIT 1",
+    );
+    let voided = first_row(
+        db.as_mut(),
+        "SELECT `id` FROM `tblinvoices` WHERE `status` = 'Paid' AND `userid` <> 0 ORDER BY `id` LIMIT 1",
+    );
+    let edited = first_row(
+        db.as_mut(),
+        "SELECT `id` FROM `tblclients` WHERE `email` <> '' ORDER BY `id` DESC LIMIT 1",
+    );
+    let exec = |db: &mut Box<dyn Db>, sql: &str, params: &[Value]| {
+        db.execute(sql, params).unwrap();
+    };
+    exec(
+        &mut db,
+        "UPDATE `tblclients` SET `email` = ?, `updated_at` = ? WHERE `id` = ?",
+        &[
+            "changed@example.com".into(),
+            stamp.into(),
+            Value::Int(edited[0].parse().unwrap()),
+        ],
+    );
+    exec(
+        &mut db,
+        "UPDATE `tblhosting` SET `domainstatus` = 'Cancelled', `termination_date` = ?, `updated_at` = ? WHERE `id` = ?",
+        &[
+            today_text.clone().into(),
+            stamp.into(),
+            Value::Int(active[0].parse().unwrap()),
+        ],
+    );
+    exec(
+        &mut db,
+        "UPDATE `tblinvoices` SET `status` = 'Cancelled', `updated_at` = ? WHERE `id` = ?",
+        &[stamp.into(), Value::Int(voided[0].parse().unwrap())],
+    );
+    let next_id: i64 = first_row(db.as_mut(), "SELECT MAX(`id`) + 1 FROM `tblaccounts`")[0]
+        .parse()
+        .unwrap();
+    exec(
+        &mut db,
+        "INSERT INTO `tblaccounts` (`id`, `userid`, `currency`, `gateway`, `date`, `description`, `amountin`, `fees`, `amountout`, `rate`, `transid`, `invoiceid`, `refundid`) VALUES (?, ?, 0, 'stripe', ?, 'Partial refund', '0.00', '0.00', '5.00', '1.00000', 're_1', ?, ?)",
+        &[
+            Value::Int(next_id),
+            Value::Int(paid[1].parse().unwrap()),
+            stamp.into(),
+            Value::Int(paid[2].parse().unwrap()),
+            Value::Int(paid[0].parse().unwrap()),
+        ],
+    );
+
+    let report = engine::run(
+        &mut db,
+        &mut client,
+        &settings,
+        &config,
+        incremental,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(report.finished);
+    let c = |kind: &str| report.counts.get(kind).copied().unwrap_or_default();
+    assert!(c("customers").updated >= 1, "{report:?}");
+    assert!(c("transactions").created >= 1, "{report:?}");
+    assert!(c("invoices").updated >= 1, "{report:?}");
+    assert!(c("cancellations").cancelled >= 1, "{report:?}");
+    assert!(
+        report.clients <= 30,
+        "an incremental run should only touch changed clients: {}",
+        report.clients
+    );
+
+    let expected = whmcs_mrr(db.as_mut(), &settings, today);
+    assert!(
+        !expected.contains_key(&(format!("whmcs-client-{}", active[1]), "USD".to_string()))
+            || expected.len() > 1
+    );
+    let actual = sim_mrr(&sim, &today_text);
+    let differing: Vec<_> = expected
+        .iter()
+        .filter(|(k, v)| actual.get(*k) != Some(*v))
+        .collect();
+    assert!(
+        differing.is_empty() && actual.len() == expected.len(),
+        "MRR differs after the incremental sync: {:?}",
+        &differing[..differing.len().min(5)]
+    );
+
+    let writes = client.stats().writes;
+    let again = engine::run(
+        &mut db,
+        &mut client,
+        &settings,
+        &config,
+        incremental,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(client.stats().writes, writes, "{again:?}");
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
