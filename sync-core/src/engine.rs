@@ -74,6 +74,10 @@ pub struct SyncConfig {
     /// Plan every client against the ledger and report what would be sent, sending nothing
     /// and recording nothing (`sync --dry-run`).
     pub dry_run: bool,
+    /// Tells whether the holder of an SQLite lease (a `holder` string of another run) is a
+    /// process that no longer exists, so a killed run's lease is taken over at once instead of
+    /// after `lock_lease`. The engine cannot see processes; the CLI can.
+    pub holder_is_dead: fn(&str) -> bool,
 }
 
 impl Default for SyncConfig {
@@ -90,6 +94,7 @@ impl Default for SyncConfig {
             bulk_timeout: Duration::from_secs(600),
             lock_lease: Duration::from_secs(120),
             dry_run: false,
+            holder_is_dead: |_| false,
         }
     }
 }
@@ -245,6 +250,8 @@ pub fn run<D: Db, T: Transport>(
         LockOutcome::Acquired => {}
         LockOutcome::HeldBy(who) => return Err(EngineError::Locked(who)),
     }
+    // Holding the lock, any run still marked running was killed: say so in its row.
+    state.abandon_running_runs(now)?;
     let run_id = state.start_run(&config.trigger, mode_name(mode), now)?;
     let requests_before = client.stats().requests;
     let mut engine = Engine {
@@ -273,9 +280,12 @@ pub fn run<D: Db, T: Transport>(
         (Ok(()), false, true) => RunStatus::Partial,
     };
     let error = result.as_ref().err().map(|e| e.to_string());
-    state.finish_run(run_id, status, &counts, error.as_deref(), now)?;
-    state.unlock(LOCK, &config.holder)?;
-    result.map(|()| report)
+    let finished = state.finish_run(run_id, status, &counts, error.as_deref(), now);
+    let unlocked = state.unlock(LOCK, &config.holder);
+    let report = result.map(|()| report)?;
+    finished?;
+    unlocked?;
+    Ok(report)
 }
 
 /// Plans every client against the ledger without sending or recording anything.
