@@ -17,6 +17,8 @@ use sync_core::db::{Db, Value};
 use sync_core::engine::{self, Budget, Mode, RunRequest, SyncConfig};
 use whmcs_chartmogul::sim::{self, SimOptions};
 
+mod common;
+
 fn text(v: &Value) -> String {
     match v {
         Value::Text(s) => s.clone(),
@@ -25,18 +27,43 @@ fn text(v: &Value) -> String {
     }
 }
 
+fn scale() -> String {
+    std::env::var("WHMCS_SEED_SCALE").unwrap_or_else(|_| "small".to_string())
+}
+
+fn seed_into(source: &str) {
+    let status = Command::new(env!("CARGO_BIN_EXE_whmcs-chartmogul"))
+        .args(["seed", "--scale", &scale(), "--out", source])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// A seeded SQLite database in a temp dir (removed by the caller).
 fn seeded(name: &str) -> (String, std::path::PathBuf) {
-    let scale = std::env::var("WHMCS_SEED_SCALE").unwrap_or_else(|_| "small".to_string());
     let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let source = format!("sqlite:{}", dir.join("whmcs.db").display());
-    let status = Command::new(env!("CARGO_BIN_EXE_whmcs-chartmogul"))
-        .args(["seed", "--scale", &scale, "--out", &source])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    seed_into(&source);
     (source, dir)
+}
+
+/// A seeded database on the test MariaDB.
+fn seeded_mariadb(name: &str) -> String {
+    let m = common::mariadb();
+    let database = format!("{name}_{}", std::process::id());
+    let mut admin = whmcs_chartmogul::db::open(&m.url("whmcs")).unwrap();
+    admin
+        .execute(
+            &format!("CREATE DATABASE `{database}` CHARACTER SET utf8 COLLATE utf8_unicode_ci"),
+            &[],
+        )
+        .unwrap();
+    let url = m.url(&database);
+    seed_into(&url);
+    url
 }
 
 fn meta(db: &mut dyn Db, key: &str) -> String {
@@ -94,9 +121,21 @@ fn sim_mrr(sim: &sim::SimHandle, date: &str) -> BTreeMap<(String, String), i64> 
 }
 
 #[test]
-fn a_full_sync_into_the_simulator_reproduces_the_expected_mrr_and_a_second_sync_writes_nothing() {
+fn a_full_sync_from_sqlite_into_the_simulator_reproduces_the_expected_mrr_and_a_second_sync_writes_nothing()
+ {
     let (source, dir) = seeded("sync-sim");
-    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
+    full_sync_reproduces_the_expected_mrr(&source);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_full_sync_from_mariadb_into_the_simulator_reproduces_the_expected_mrr_and_a_second_sync_writes_nothing()
+ {
+    full_sync_reproduces_the_expected_mrr(&seeded_mariadb("sync_sim"));
+}
+
+fn full_sync_reproduces_the_expected_mrr(source: &str) {
+    let mut db = whmcs_chartmogul::db::open(source).unwrap();
     let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
     let today = meta(db.as_mut(), "today");
     let now = Utc.from_utc_datetime(
@@ -121,6 +160,21 @@ fn a_full_sync_into_the_simulator_reproduces_the_expected_mrr_and_a_second_sync_
         budget: Budget::default(),
         now,
     };
+
+    // A dry run first: it sends nothing and predicts ChartMogul's MRR exactly.
+    let dry = SyncConfig {
+        dry_run: true,
+        ..config.clone()
+    };
+    let preview = engine::run(&mut db, &mut client, &settings, &dry, request, &mut |_| {}).unwrap();
+    assert_eq!(client.stats().requests, 0);
+    assert!(preview.counts["customers"].created > 100, "{preview:?}");
+    let projected: BTreeMap<(String, String), i64> = preview
+        .projected_mrr
+        .iter()
+        .flat_map(|(c, m)| m.iter().map(move |(cur, v)| ((c.clone(), cur.clone()), *v)))
+        .collect();
+    assert_eq!(projected, expected_mrr(db.as_mut()));
 
     let first = engine::run(
         &mut db,
@@ -169,8 +223,12 @@ fn a_full_sync_into_the_simulator_reproduces_the_expected_mrr_and_a_second_sync_
         writes_before,
         "the second sync wrote: {second:?}"
     );
-    drop(db);
-    let _ = std::fs::remove_dir_all(&dir);
+    let after = engine::run(&mut db, &mut client, &settings, &dry, request, &mut |_| {}).unwrap();
+    assert!(
+        after.counts.is_empty(),
+        "a dry run after a full sync still plans writes: {:?}",
+        after.counts
+    );
 }
 
 /// Per customer and currency, the MRR WHMCS's services give (what reconciliation compares).
