@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use whmcs_chartmogul::{seed, sim};
+use whmcs_chartmogul::{cli, seed, sim};
 
 #[derive(Parser)]
 #[command(
@@ -19,8 +19,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the whole product on an embedded sample company (arrives with the sync engine).
-    Demo,
+    /// Run the whole product on a sample company: generated WHMCS data, a local ChartMogul
+    /// simulator, a full and an incremental sync, WHMCS MRR against ChartMogul MRR
+    Demo(cli::demo::DemoArgs),
+    /// Send what changed in WHMCS to ChartMogul (the first run sends everything)
+    Sync(cli::sync::SyncArgs),
+    /// Show the last runs, the current run, what was sent, waiting events and log counts
+    Status(cli::status::StatusArgs),
+    /// Show the sync log, newest first
+    Logs(cli::logs::LogsArgs),
+    /// Compare WHMCS MRR with ChartMogul MRR per customer and currency, explaining differences
+    Reconcile(cli::reconcile::ReconcileArgs),
     /// Generate a realistic WHMCS database of a hosting company (three years of history).
     Seed(seed::SeedArgs),
     /// Serve a local ChartMogul API simulator (strict validation, MRR, fault injection).
@@ -40,13 +49,11 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
-        Command::Demo => {
-            eprintln!(
-                "whmcs-chartmogul demo: the end-to-end demo arrives with the sync engine and CLI \
-                 (issue 4); today the engine can seed a WHMCS database and map it."
-            );
-            ExitCode::from(2)
-        }
+        Command::Demo(args) => ExitCode::from(cli::demo::run(&args)),
+        Command::Sync(args) => ExitCode::from(cli::sync::run(&args)),
+        Command::Status(args) => ExitCode::from(cli::status::run(&args)),
+        Command::Logs(args) => ExitCode::from(cli::logs::run(&args)),
+        Command::Reconcile(args) => ExitCode::from(cli::reconcile::run(&args)),
         Command::Seed(args) => match seed::run(&args) {
             Ok(summary) => {
                 println!("{summary}");

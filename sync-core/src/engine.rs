@@ -239,13 +239,12 @@ pub fn run<D: Db, T: Transport>(
     }
     let mut state = State::new(&mut *db);
     state.migrate()?;
-    let no_dead_holders = |_: &str| false;
     match state.try_lock(
         LOCK,
         &config.holder,
         now,
         config.lock_lease,
-        &no_dead_holders,
+        &config.holder_is_dead,
     )? {
         LockOutcome::Acquired => {}
         LockOutcome::HeldBy(who) => return Err(EngineError::Locked(who)),
@@ -254,6 +253,7 @@ pub fn run<D: Db, T: Transport>(
     state.abandon_running_runs(now)?;
     let run_id = state.start_run(&config.trigger, mode_name(mode), now)?;
     let requests_before = client.stats().requests;
+    let started = client.transport().elapsed();
     let mut engine = Engine {
         db: &mut *db,
         client,
@@ -280,7 +280,9 @@ pub fn run<D: Db, T: Transport>(
         (Ok(()), false, true) => RunStatus::Partial,
     };
     let error = result.as_ref().err().map(|e| e.to_string());
-    let finished = state.finish_run(run_id, status, &counts, error.as_deref(), now);
+    // The engine has no clock: the end is the start plus the time the transport measured.
+    let took = engine_elapsed(client.transport().elapsed(), started);
+    let finished = state.finish_run(run_id, status, &counts, error.as_deref(), now + took);
     let unlocked = state.unlock(LOCK, &config.holder);
     let report = result.map(|()| report)?;
     finished?;
@@ -364,6 +366,11 @@ fn dry_run<D: Db>(
         }
     }
     Ok(report)
+}
+
+fn engine_elapsed(now: Duration, started: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(now.saturating_sub(started))
+        .unwrap_or_else(|_| chrono::Duration::zero())
 }
 
 fn mode_name(mode: Mode) -> &'static str {
@@ -519,15 +526,16 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             done += (page.bundles.len() + page.errors.len()) as u64;
             after = last;
             State::new(&mut *self.db).set_cursor(BACKFILL_POSITION, &after.to_string())?;
+            let at = self.now + engine_elapsed(self.client.transport().elapsed(), started);
             State::new(&mut *self.db).heartbeat(
                 self.run_id,
                 &serde_json::json!({ "clients_done": done, "clients_total": total }).to_string(),
-                self.now,
+                at,
             )?;
             State::new(&mut *self.db).renew_lock(
                 LOCK,
                 &self.config.holder,
-                self.now,
+                at,
                 self.config.lock_lease,
             )?;
             progress(&Progress {
@@ -1003,6 +1011,8 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                         }
                         if !ok.is_empty() {
                             self.bump("invoices", |c| c.created += ok.len() as u64);
+                            let txns: u64 = ok.iter().map(|i| i.transactions.len() as u64).sum();
+                            self.bump("transactions", |c| c.created += txns);
                             let cancels = ok
                                 .iter()
                                 .flat_map(|i| i.line_items.iter())

@@ -111,11 +111,19 @@ impl Settings {
     }
 }
 
+/// Where in the file the error is: the line, and the key set on it.
 fn span_hint(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
         Some(r) => {
-            let line = text[..r.start.min(text.len())].matches('\n').count() + 1;
-            format!(" (line {line})")
+            let start = r.start.min(text.len());
+            let line = text[..start].matches('\n').count() + 1;
+            let line_text = text.lines().nth(line - 1).unwrap_or_default();
+            match line_text.split_once('=') {
+                Some((key, _)) if !key.trim().is_empty() => {
+                    format!(" (key `{}`, line {line})", key.trim())
+                }
+                _ => format!(" (line {line})"),
+            }
         }
         None => String::new(),
     }
@@ -156,7 +164,7 @@ trial_promotions = ["FREETRIAL"]
         let e = Settings::from_toml("export_leeds = true").unwrap_err();
         assert!(e.0.contains("export_leeds"), "{e}");
         let e = Settings::from_toml("export_leads = \"yes\"").unwrap_err();
-        assert!(e.to_string().contains("line 1"), "{e}");
+        assert!(e.to_string().contains("key `export_leads`, line 1"), "{e}");
         let e = Settings::from_toml("domains = \"sometimes\"").unwrap_err();
         assert!(e.0.contains("sometimes"), "{e}");
         let e = Settings::from_toml("timezone = \"Nowhere/Town\"").unwrap_err();

@@ -124,6 +124,10 @@ pub struct CustomerRecord {
     pub mrr: Option<i64>,
     #[serde(default)]
     pub currency: Option<String>,
+    /// Per currency where the API reports it (the simulator does; ChartMogul converts to the
+    /// account currency and reports `mrr` only).
+    #[serde(default, rename = "mrr_by_currency")]
+    pub mrr_by_currency: Option<std::collections::BTreeMap<String, i64>>,
     #[serde(default)]
     pub status: Option<String>,
 }
