@@ -399,3 +399,63 @@ fn an_incremental_sync_sends_each_change_of_section_8_and_then_nothing() {
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_backfill_in_bounded_steps_resumes_each_time_and_ends_like_one_run() {
+    let (source, dir) = seeded("sync-steps");
+    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
+    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
+    let today = meta(db.as_mut(), "today");
+    let now = Utc.from_utc_datetime(
+        &NaiveDate::parse_from_str(&today, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    let sim = sim::start(SimOptions {
+        bulk_processing_delay: Duration::from_millis(5),
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let mut client = client(&sim.base_url());
+    let config = SyncConfig {
+        page_size: 20,
+        ..SyncConfig::default()
+    };
+    let step = RunRequest {
+        mode: Mode::Incremental,
+        budget: Budget {
+            max_clients: Some(30),
+            max_time: None,
+        },
+        now,
+    };
+    let mut steps = 0;
+    let mut last_done = 0;
+    loop {
+        let mut seen = None;
+        let report = engine::run(&mut db, &mut client, &settings, &config, step, &mut |p| {
+            seen = Some(*p)
+        })
+        .unwrap();
+        steps += 1;
+        if let Some(p) = seen {
+            assert!(
+                p.clients_done > last_done && p.clients_done <= p.clients_total,
+                "progress must move forward: {p:?}"
+            );
+            last_done = p.clients_done;
+        }
+        if report.finished {
+            break;
+        }
+        assert!(steps < 100, "the backfill never finishes");
+    }
+    assert!(
+        steps >= 6,
+        "200 clients in steps of 30 take at least 7 steps, took {steps}"
+    );
+    assert_eq!(sim_mrr(&sim, &today), expected_mrr(db.as_mut()));
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}
