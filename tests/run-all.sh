@@ -19,6 +19,10 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "cargo test --workspace"
 cargo test --workspace
 
+step "PHP extension smoke test"
+cargo build -p chartmogul_sync
+php -d zend.assertions=1 -d extension="$PWD/target/debug/libchartmogul_sync.so" tests/php/extension_smoke.php
+
 step "cargo build -p sync-core --target wasm32-wasip2"
 cargo build -p sync-core --target wasm32-wasip2
 
