@@ -459,3 +459,74 @@ fn a_backfill_in_bounded_steps_resumes_each_time_and_ends_like_one_run() {
     drop(db);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_full_run_purges_log_entries_older_than_the_retention() {
+    use sync_core::state::{LogFilter, LogLevel, NewLogEntry, State};
+    let (source, dir) = seeded("sync-retention");
+    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
+    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
+    let today = meta(db.as_mut(), "today");
+    let now = Utc.from_utc_datetime(
+        &NaiveDate::parse_from_str(&today, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap(),
+    );
+    {
+        let mut state = State::new(&mut db);
+        state.migrate().unwrap();
+        state
+            .set_setting(engine::LOG_RETENTION_SETTING, "30", now)
+            .unwrap();
+        let entry = |message: &str| NewLogEntry {
+            level: LogLevel::Info,
+            kind: "test".into(),
+            record: None,
+            message: message.into(),
+            chartmogul_message: None,
+            run_id: None,
+        };
+        state
+            .log(&entry("old"), now - chrono::Duration::days(31))
+            .unwrap();
+        state
+            .log(&entry("recent"), now - chrono::Duration::days(29))
+            .unwrap();
+    }
+    let sim = sim::start(SimOptions {
+        bulk_processing_delay: Duration::from_millis(5),
+        ..SimOptions::default()
+    })
+    .unwrap();
+    let mut client = client(&sim.base_url());
+    let request = RunRequest {
+        mode: Mode::Full,
+        budget: Budget::default(),
+        now,
+    };
+    engine::run(
+        &mut db,
+        &mut client,
+        &settings,
+        &SyncConfig::default(),
+        request,
+        &mut |_| {},
+    )
+    .unwrap();
+    let mut state = State::new(&mut db);
+    let kept: Vec<String> = state
+        .query_log(&LogFilter {
+            kind: Some("test".into()),
+            ..LogFilter::default()
+        })
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert_eq!(kept, vec!["recent".to_string()]);
+    drop(state);
+    drop(db);
+    let _ = std::fs::remove_dir_all(&dir);
+}

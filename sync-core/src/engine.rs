@@ -166,6 +166,10 @@ pub enum EngineError {
 }
 
 const LOCK: &str = "sync";
+/// The stored setting holding how many days log entries are kept.
+pub const LOG_RETENTION_SETTING: &str = "log_retention_days";
+/// Log entries are kept this long unless the admin chose otherwise.
+pub const DEFAULT_LOG_RETENTION_DAYS: i64 = 90;
 const BACKFILL_POSITION: &str = "backfill.after_client_id";
 
 /// The WHMCS watermarks an incremental run reads changes from.
@@ -544,9 +548,23 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             });
         }
         self.remove_vanished_clients()?;
+        self.apply_log_retention()?;
         State::new(&mut *self.db).clear_cursor(BACKFILL_POSITION)?;
         self.promote_watermarks("full.wm.")?;
         self.report.finished = true;
+        Ok(())
+    }
+
+    /// Deletes log entries older than the retention the admin chose (setting
+    /// `log_retention_days`, default [`DEFAULT_LOG_RETENTION_DAYS`]); once per full run.
+    fn apply_log_retention(&mut self) -> Result<(), EngineError> {
+        let mut state = State::new(&mut *self.db);
+        let days = state
+            .setting(LOG_RETENTION_SETTING)?
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|d| *d > 0)
+            .unwrap_or(DEFAULT_LOG_RETENTION_DAYS);
+        state.purge_log(self.now - chrono::Duration::days(days))?;
         Ok(())
     }
 
