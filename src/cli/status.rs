@@ -191,17 +191,18 @@ fn read(db: &mut dyn Db) -> Result<StatusOutput, sync_core::db::DbError> {
 }
 
 fn view(r: &Run) -> RunView {
-    // The engine stores its whole report as the run's counts; older rows may hold only the
-    // counts map, and a running run holds `{}`.
+    // The engine stores a summary of its report (counts per kind, how many records were
+    // rejected, requests); a running run holds `{}`.
     let stored: Value = serde_json::from_str(&r.counts_json).unwrap_or(Value::Null);
     let counts = stored
         .get("counts")
         .cloned()
         .unwrap_or_else(|| stored.clone());
-    let rejected = stored
-        .get("rejected")
-        .and_then(Value::as_array)
-        .map_or(0, |a| a.len() as u64);
+    let rejected = match stored.get("rejected") {
+        Some(Value::Array(a)) => a.len() as u64,
+        Some(v) => v.as_u64().unwrap_or(0),
+        None => 0,
+    };
     let requests = stored.get("requests").and_then(Value::as_u64).unwrap_or(0);
     RunView {
         id: r.id,

@@ -276,7 +276,16 @@ pub fn run<D: Db, T: Transport>(
     let mut report = std::mem::take(&mut engine.report);
     report.requests = engine.client.stats().requests - requests_before;
     let mut state = State::new(&mut *db);
-    let counts = serde_json::to_string(&report).unwrap_or_default();
+    // The run row keeps the summary; each rejected record is in the log.
+    let counts = serde_json::json!({
+        "counts": report.counts,
+        "rejected": report.rejected.len(),
+        "warnings": report.warnings,
+        "clients": report.clients,
+        "requests": report.requests,
+        "finished": report.finished,
+    })
+    .to_string();
     let status = match (&result, report.rejected.is_empty(), report.finished) {
         (Err(_), _, _) => RunStatus::Failed,
         (Ok(()), _, false) => RunStatus::Partial,
