@@ -649,13 +649,29 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
         let mut done = 0u64;
         let ids: Vec<Id> = clients.into_iter().collect();
         for chunk in ids.chunks(self.config.page_size.max(1)) {
-            let mut pending = Vec::new();
+            let page = Reader::new(&mut *self.db).bundles_for(chunk)?;
+            self.log_issues(&page.errors)?;
+            let found: BTreeSet<Id> = page
+                .bundles
+                .iter()
+                .map(|b| b.client.id)
+                .chain(
+                    page.errors
+                        .iter()
+                        .filter(|e| e.record.table == "tblclients")
+                        .map(|e| e.record.id),
+                )
+                .collect();
             for &id in chunk {
-                match Reader::new(&mut *self.db).bundle(id)? {
-                    Some(b) => pending.push(self.prepare(&b, ctx)?),
-                    None => self.remove_client(id, None)?,
+                if !found.contains(&id) {
+                    self.remove_client(id, None)?;
                 }
             }
+            let pending: Vec<Pending> = page
+                .bundles
+                .iter()
+                .map(|b| self.prepare(b, ctx))
+                .collect::<Result<_, _>>()?;
             self.send_page(pending, false)?;
             done += chunk.len() as u64;
             progress(&Progress {

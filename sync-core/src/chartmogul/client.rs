@@ -7,7 +7,7 @@
 //!   idempotency header, but every object carries an `external_id`, so a create that had been
 //!   applied comes back as a 422 duplicate, which the create methods turn into success by
 //!   looking the object up by external id **with** `data_source_uuid` ([`Created::Existing`]).
-//! - Requests pass a client-side rate limiter (default 25/s, ChartMogul allows 40).
+//! - Requests pass a client-side rate limiter: at most 40 in any second, ChartMogul's limit.
 //! - Paths carry ChartMogul uuids, bodies carry our external ids (reference §12.9).
 //! - The API key never appears in errors, `Debug` output or logs.
 
