@@ -407,6 +407,13 @@ struct Engine<'a, D: Db, T: Transport> {
     data_source: String,
 }
 
+/// A bulk import sent to ChartMogul and not yet confirmed: its customers are recorded in the
+/// ledger only once its status says they were imported.
+struct StartedImport {
+    id: String,
+    batch: Vec<Pending>,
+}
+
 /// One client's work between planning and recording.
 struct Pending {
     client_id: Id,
@@ -513,12 +520,17 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
         let total = Reader::new(&mut *self.db).count_clients()?;
         let mut done = Reader::new(&mut *self.db).count_clients_upto(after)?;
         let mut seen_clients: usize = 0;
+        // One page's bulk imports stay in flight while the next page is read, mapped and sent;
+        // the backfill position only moves past a page once its imports are recorded.
+        let mut in_flight: Vec<StartedImport> = Vec::new();
+        let mut in_flight_last: Option<Id> = None;
         loop {
             if budget.max_clients.is_some_and(|m| seen_clients >= m)
                 || budget
                     .max_time
                     .is_some_and(|t| self.client.transport().elapsed().saturating_sub(started) >= t)
             {
+                self.settle(std::mem::take(&mut in_flight), in_flight_last)?;
                 self.report.finished = false;
                 return Ok(());
             }
@@ -534,11 +546,18 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                 .iter()
                 .map(|b| self.prepare(b, ctx))
                 .collect::<Result<_, _>>()?;
-            self.send_page(pending, true)?;
+            let started_imports = self.send_page(pending, true)?;
             seen_clients += page.bundles.len() + page.errors.len();
             done += (page.bundles.len() + page.errors.len()) as u64;
             after = last;
-            State::new(&mut *self.db).set_cursor(BACKFILL_POSITION, &after.to_string())?;
+            self.settle(std::mem::take(&mut in_flight), in_flight_last)?;
+            if started_imports.is_empty() {
+                State::new(&mut *self.db).set_cursor(BACKFILL_POSITION, &after.to_string())?;
+                in_flight_last = None;
+            } else {
+                in_flight = started_imports;
+                in_flight_last = Some(after);
+            }
             let at = self.now + engine_elapsed(self.client.transport().elapsed(), started);
             State::new(&mut *self.db).heartbeat(
                 self.run_id,
@@ -556,11 +575,30 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                 clients_total: total,
             });
         }
+        self.settle(std::mem::take(&mut in_flight), in_flight_last)?;
         self.remove_vanished_clients()?;
         self.apply_log_retention()?;
         State::new(&mut *self.db).clear_cursor(BACKFILL_POSITION)?;
         self.promote_watermarks("full.wm.")?;
         self.report.finished = true;
+        Ok(())
+    }
+
+    /// Waits for bulk imports in flight, records what they imported, and moves the backfill
+    /// position past the page they belong to.
+    fn settle(
+        &mut self,
+        imports: Vec<StartedImport>,
+        page_last: Option<Id>,
+    ) -> Result<(), EngineError> {
+        let mut entries = Vec::new();
+        for import in imports {
+            entries.extend(self.finish_import(import)?);
+        }
+        State::new(&mut *self.db).ledger_put_many(&entries)?;
+        if let Some(last) = page_last {
+            State::new(&mut *self.db).set_cursor(BACKFILL_POSITION, &last.to_string())?;
+        }
         Ok(())
     }
 
@@ -800,7 +838,11 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
 
     /// Sends a page of clients: plans first, new customers by bulk import when allowed, the
     /// rest directly; then records everything confirmed in one ledger transaction.
-    fn send_page(&mut self, pending: Vec<Pending>, allow_bulk: bool) -> Result<(), EngineError> {
+    fn send_page(
+        &mut self,
+        pending: Vec<Pending>,
+        allow_bulk: bool,
+    ) -> Result<Vec<StartedImport>, EngineError> {
         let mut entries: Vec<LedgerEntry> = Vec::new();
         // Plans first: both paths need them to exist.
         let mut plan_writes: Vec<Write> = Vec::new();
@@ -875,11 +917,11 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             }
             entries.extend(self.ledger_entries(p.client_id, &p.sent, &p.plan));
         }
-        if !bulk.is_empty() {
-            entries.extend(self.send_bulk(bulk)?);
-        }
         State::new(&mut *self.db).ledger_put_many(&entries)?;
-        Ok(())
+        if bulk.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.send_bulk(bulk)
     }
 
     /// The ledger rows of a client after its writes (only objects the plan touched).
@@ -955,8 +997,8 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
 
     /// New customers and their invoices through the bulk JSON import (reference §5.5):
     /// whole customers per request, ≤ `bulk_max_bytes`, polled until processed.
-    fn send_bulk(&mut self, pending: Vec<Pending>) -> Result<Vec<LedgerEntry>, EngineError> {
-        let mut entries = Vec::new();
+    fn send_bulk(&mut self, pending: Vec<Pending>) -> Result<Vec<StartedImport>, EngineError> {
+        let mut started = Vec::new();
         let mut batch: Vec<Pending> = Vec::new();
         let mut customers = Vec::new();
         let mut invoices = Vec::new();
@@ -973,7 +1015,7 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                 && (bytes + size > self.config.bulk_max_bytes
                     || batch.len() >= self.config.bulk_max_customers)
             {
-                entries.extend(self.flush_bulk(
+                started.push(self.start_import(
                     std::mem::take(&mut batch),
                     std::mem::take(&mut customers),
                     std::mem::take(&mut invoices),
@@ -988,18 +1030,18 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             batch.push(p);
         }
         if !batch.is_empty() {
-            entries.extend(self.flush_bulk(batch, customers, invoices, n)?);
+            started.push(self.start_import(batch, customers, invoices, n)?);
         }
-        Ok(entries)
+        Ok(started)
     }
 
-    fn flush_bulk(
+    fn start_import(
         &mut self,
         batch: Vec<Pending>,
         customers: Vec<cm::Customer>,
         invoices: Vec<cm::Invoice>,
         n: usize,
-    ) -> Result<Vec<LedgerEntry>, EngineError> {
+    ) -> Result<StartedImport, EngineError> {
         let first = batch.first().map_or(0, |p| p.client_id);
         let body = serde_json::json!({
             "external_id": format!("whmcs-run-{}-{}-{}", self.run_id, first, n),
@@ -1007,9 +1049,19 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             "invoices": invoices,
         });
         let import = self.client.start_json_import(&self.data_source, &body)?;
+        Ok(StartedImport {
+            id: import.id,
+            batch,
+        })
+    }
+
+    /// Waits for a bulk import and turns its per-object status into ledger rows, counts and
+    /// rejections.
+    fn finish_import(&mut self, import: StartedImport) -> Result<Vec<LedgerEntry>, EngineError> {
+        let StartedImport { id, batch } = import;
         let status = self.client.wait_for_json_import(
             &self.data_source,
-            &import.id,
+            &id,
             self.config.bulk_poll,
             self.config.bulk_timeout,
         )?;
