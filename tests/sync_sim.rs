@@ -66,6 +66,29 @@ fn seeded_mariadb(name: &str) -> String {
     url
 }
 
+/// A seeded database, the mapping settings the seed expects and the seed's "today".
+fn open_seeded(source: &str) -> (Box<dyn Db>, Settings, String) {
+    let mut db = whmcs_chartmogul::db::open(source).unwrap();
+    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
+    let today = meta(db.as_mut(), "today");
+    (db, settings, today)
+}
+
+/// `today` (YYYY-MM-DD) at `hour`:00 UTC.
+fn at(today: &str, hour: u32) -> chrono::DateTime<Utc> {
+    let day = NaiveDate::parse_from_str(today, "%Y-%m-%d").unwrap();
+    Utc.from_utc_datetime(&day.and_hms_opt(hour, 0, 0).unwrap())
+}
+
+/// A simulator that processes bulk imports almost at once.
+fn fast_sim() -> sim::SimHandle {
+    sim::start(SimOptions {
+        bulk_processing_delay: Duration::from_millis(5),
+        ..SimOptions::default()
+    })
+    .unwrap()
+}
+
 fn meta(db: &mut dyn Db, key: &str) -> String {
     text(
         &db.query(
@@ -135,20 +158,9 @@ fn a_full_sync_from_mariadb_into_the_simulator_reproduces_the_expected_mrr_and_a
 }
 
 fn full_sync_reproduces_the_expected_mrr(source: &str) {
-    let mut db = whmcs_chartmogul::db::open(source).unwrap();
-    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
-    let today = meta(db.as_mut(), "today");
-    let now = Utc.from_utc_datetime(
-        &NaiveDate::parse_from_str(&today, "%Y-%m-%d")
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-    );
-    let sim = sim::start(SimOptions {
-        bulk_processing_delay: Duration::from_millis(5),
-        ..SimOptions::default()
-    })
-    .unwrap();
+    let (mut db, settings, today) = open_seeded(source);
+    let now = at(&today, 0);
+    let sim = fast_sim();
     let mut client = client(&sim.base_url());
     let config = SyncConfig {
         page_size: 50,
@@ -263,16 +275,10 @@ fn first_row(db: &mut dyn Db, sql: &str) -> Vec<String> {
 #[test]
 fn an_incremental_sync_sends_each_change_of_section_8_and_then_nothing() {
     let (source, dir) = seeded("sync-incremental");
-    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
-    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
-    let today_text = meta(db.as_mut(), "today");
+    let (mut db, settings, today_text) = open_seeded(&source);
     let today = NaiveDate::parse_from_str(&today_text, "%Y-%m-%d").unwrap();
-    let now = Utc.from_utc_datetime(&today.and_hms_opt(23, 0, 0).unwrap());
-    let sim = sim::start(SimOptions {
-        bulk_processing_delay: Duration::from_millis(5),
-        ..SimOptions::default()
-    })
-    .unwrap();
+    let now = at(&today_text, 23);
+    let sim = fast_sim();
     let mut client = client(&sim.base_url());
     let config = SyncConfig {
         page_size: 50,
@@ -403,20 +409,9 @@ fn an_incremental_sync_sends_each_change_of_section_8_and_then_nothing() {
 #[test]
 fn a_backfill_in_bounded_steps_resumes_each_time_and_ends_like_one_run() {
     let (source, dir) = seeded("sync-steps");
-    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
-    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
-    let today = meta(db.as_mut(), "today");
-    let now = Utc.from_utc_datetime(
-        &NaiveDate::parse_from_str(&today, "%Y-%m-%d")
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-    );
-    let sim = sim::start(SimOptions {
-        bulk_processing_delay: Duration::from_millis(5),
-        ..SimOptions::default()
-    })
-    .unwrap();
+    let (mut db, settings, today) = open_seeded(&source);
+    let now = at(&today, 0);
+    let sim = fast_sim();
     let mut client = client(&sim.base_url());
     let config = SyncConfig {
         page_size: 20,
@@ -464,15 +459,8 @@ fn a_backfill_in_bounded_steps_resumes_each_time_and_ends_like_one_run() {
 fn a_full_run_purges_log_entries_older_than_the_retention() {
     use sync_core::state::{LogFilter, LogLevel, NewLogEntry, State};
     let (source, dir) = seeded("sync-retention");
-    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
-    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
-    let today = meta(db.as_mut(), "today");
-    let now = Utc.from_utc_datetime(
-        &NaiveDate::parse_from_str(&today, "%Y-%m-%d")
-            .unwrap()
-            .and_hms_opt(0, 0, 0)
-            .unwrap(),
-    );
+    let (mut db, settings, today) = open_seeded(&source);
+    let now = at(&today, 0);
     {
         let mut state = State::new(&mut db);
         state.migrate().unwrap();
@@ -494,11 +482,7 @@ fn a_full_run_purges_log_entries_older_than_the_retention() {
             .log(&entry("recent"), now - chrono::Duration::days(29))
             .unwrap();
     }
-    let sim = sim::start(SimOptions {
-        bulk_processing_delay: Duration::from_millis(5),
-        ..SimOptions::default()
-    })
-    .unwrap();
+    let sim = fast_sim();
     let mut client = client(&sim.base_url());
     let request = RunRequest {
         mode: Mode::Full,
