@@ -39,6 +39,25 @@ fn mariadb() -> (String, String) {
     (get("MARIADB_DIR"), get("WHMCS_MYSQL_URL"))
 }
 
+/// Stops what the benchmark started — the MariaDB of tests/mariadb.sh and the simulator —
+/// also when a step panics.
+struct Cleanup {
+    mariadb_dir: String,
+    sim: Option<Child>,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(sim) = &mut self.sim {
+            let _ = sim.kill();
+            let _ = sim.wait();
+        }
+        let _ = Command::new("bash")
+            .args(["tests/mariadb.sh", "stop", &self.mariadb_dir])
+            .status();
+    }
+}
+
 /// Runs a child to completion, sampling its peak RSS (VmHWM) while it runs.
 fn measure(mut cmd: Command) -> (Duration, u64, String) {
     let started = Instant::now();
@@ -81,6 +100,10 @@ fn measure(mut cmd: Command) -> (Duration, u64, String) {
 fn main() {
     let scale = std::env::var("BENCH_SCALE").unwrap_or_else(|_| "large".to_string());
     let (dir, url) = mariadb();
+    let mut cleanup = Cleanup {
+        mariadb_dir: dir,
+        sim: None,
+    };
 
     let t = Instant::now();
     let seed = Command::new(bin())
@@ -111,7 +134,7 @@ fn main() {
         floor.as_secs_f64()
     );
 
-    let mut sim = Command::new(bin())
+    let sim = Command::new(bin())
         .args([
             "sim",
             "--listen",
@@ -124,6 +147,7 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    let sim = cleanup.sim.insert(sim);
     let mut first = String::new();
     BufReader::new(sim.stdout.as_mut().unwrap())
         .read_line(&mut first)
@@ -185,9 +209,5 @@ fn main() {
         peak_kb / 1024
     );
 
-    let _ = sim.kill();
-    let _ = sim.wait();
-    let _ = Command::new("bash")
-        .args(["tests/mariadb.sh", "stop", &dir])
-        .status();
+    drop(cleanup);
 }
