@@ -102,43 +102,53 @@ impl<D: Db> Reader<D> {
     pub fn catalog(&mut self) -> Result<(Catalog, Vec<RecordError>), DbError> {
         let mut catalog = Catalog::default();
         let mut errors = Vec::new();
-        for row in self.db.query(&select_all(CURRENCY), &[])? {
-            if let Some(c) = keep(decode_currency(row), &mut errors) {
-                catalog.currencies.insert(c.id, c);
-            }
-        }
-        for row in self.db.query(&select_all(CLIENT_GROUP), &[])? {
-            if let Some(g) = keep(decode_client_group(row), &mut errors) {
-                catalog.client_groups.insert(g.id, g);
-            }
-        }
-        for row in self.db.query(&select_all(PRODUCT_GROUP), &[])? {
-            if let Some(g) = keep(decode_product_group(row), &mut errors) {
-                catalog.product_groups.insert(g.id, g);
-            }
-        }
-        for row in self.db.query(&select_all(PRODUCT), &[])? {
-            if let Some(p) = keep(decode_product(row), &mut errors) {
-                catalog.products.insert(p.id, p);
-            }
-        }
-        for row in self.db.query(&select_all(ADDON_PRODUCT), &[])? {
-            if let Some(a) = keep(decode_addon_product(row), &mut errors) {
-                catalog.addons.insert(a.id, a);
-            }
-        }
-        for row in self.db.query(&select_all(PROMOTION), &[])? {
-            if let Some(p) = keep(decode_promotion(row), &mut errors) {
-                catalog.promotions.insert(p.id, p);
-            }
-        }
-        for row in self.db.query(&select_all(PRICING), &[])? {
-            if let Some(p) = keep(decode_pricing(row), &mut errors) {
-                catalog.pricing.push(p);
-            }
-        }
+        catalog.currencies = self
+            .load_all(CURRENCY, decode_currency, &mut errors)?
+            .into_iter()
+            .map(|c| (c.id, c))
+            .collect();
+        catalog.client_groups = self
+            .load_all(CLIENT_GROUP, decode_client_group, &mut errors)?
+            .into_iter()
+            .map(|g| (g.id, g))
+            .collect();
+        catalog.product_groups = self
+            .load_all(PRODUCT_GROUP, decode_product_group, &mut errors)?
+            .into_iter()
+            .map(|g| (g.id, g))
+            .collect();
+        catalog.products = self
+            .load_all(PRODUCT, decode_product, &mut errors)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        catalog.addons = self
+            .load_all(ADDON_PRODUCT, decode_addon_product, &mut errors)?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        catalog.promotions = self
+            .load_all(PROMOTION, decode_promotion, &mut errors)?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        catalog.pricing = self.load_all(PRICING, decode_pricing, &mut errors)?;
         catalog.config = self.config()?;
         Ok((catalog, errors))
+    }
+
+    /// Every row of a small catalogue table, decoded; undecodable rows go to `errors`.
+    fn load_all<T>(
+        &mut self,
+        spec: &TableSpec,
+        decode: fn(Row) -> Result<T, RecordError>,
+        errors: &mut Vec<RecordError>,
+    ) -> Result<Vec<T>, DbError> {
+        let rows = self.db.query(&select_all(spec), &[])?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|row| keep(decode(row), errors))
+            .collect())
     }
 
     fn config(&mut self) -> Result<WhmcsConfig, DbError> {
