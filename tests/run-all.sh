@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, all Rust tests (SQLite and a throwaway MariaDB),
-# the engine's wasm build and a syntax check of the PHP code. `.ci/run` installs what it needs
+# the PHP extension smoke test, the PHPUnit tests on the WHMCS harness (tests/harness/), the
+# engine's wasm build and a syntax check of the PHP code. `.ci/run` installs what it needs
 # (mariadb-server, PHP, libclang, the wasm32-wasip2 target) on a fresh Debian machine first.
 set -euo pipefail
 
@@ -22,6 +23,16 @@ cargo test --workspace
 step "PHP extension smoke test"
 cargo build -p chartmogul_sync
 php -d zend.assertions=1 -d extension="$PWD/target/debug/libchartmogul_sync.so" tests/php/extension_smoke.php
+php tests/php/stub_signatures.php "$PWD/target/debug/libchartmogul_sync.so"
+
+step "WHMCS harness and addon tests (phpunit)"
+# The harness (tests/harness/start.sh) needs the debug CLI (seed, simulator) and extension.
+cargo build -p whmcs-chartmogul -p chartmogul_sync
+command -v phpunit >/dev/null || {
+    echo "phpunit not found: install phpunit (.ci/run does)" >&2
+    exit 1
+}
+phpunit -c tests/phpunit/phpunit.xml
 
 step "cargo build -p sync-core --target wasm32-wasip2"
 cargo build -p sync-core --target wasm32-wasip2

@@ -166,6 +166,9 @@ impl Transport for HttpTransport {
     fn elapsed(&self) -> Duration {
         self.shared.started.elapsed()
     }
+    fn fork(&self) -> Option<Box<dyn Transport + Send>> {
+        Some(Box::new(self.clone()))
+    }
 }
 
 fn classify(e: ureq::Error) -> TransportError {

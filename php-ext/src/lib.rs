@@ -1,8 +1,17 @@
 //! `chartmogul_sync` — the PHP extension: the engine's API for the WHMCS addon.
 //!
-//! This first version only proves the seam: the extension builds against the server's PHP
-//! with ext-php-rs, links `sync-core`, and tells PHP which engine it carries. The engine
-//! object, the PDO-backed `Db` and the sync batches arrive with the PHP-extension issue.
+//! Contract: PHP sees the namespace `ChartMogulSync\` — functions [`version`] and
+//! [`cycle_slug`], the class `Engine` ([`engine::Engine`]) and the exception hierarchy of
+//! [`errors`]. Its PHP-side description is `php-ext/chartmogul_sync.stubs.php` (IDE stubs with
+//! the documentation); `tests/php/stub_signatures.php` checks that every class, method and
+//! parameter in it matches the built module, so the two cannot drift apart. No engine
+//! state outlives a request and nothing is created at module start-up (MINIT runs in the
+//! php-fpm master before it forks).
+
+mod convert;
+mod engine;
+mod errors;
+mod pdo;
 
 use ext_php_rs::prelude::*;
 
@@ -14,7 +23,7 @@ pub fn version() -> String {
 }
 
 /// The ChartMogul cycle slug of a WHMCS `billingcycle` text, or null when it is not a
-/// recurring cycle (`"Semi-Annually"` → `"semiannually"`). Exercises `sync-core` from PHP.
+/// recurring cycle (`"Semi-Annually"` → `"semiannually"`).
 #[php_function]
 #[php(name = "ChartMogulSync\\cycle_slug")]
 pub fn cycle_slug(billingcycle: &str) -> Option<String> {
@@ -26,6 +35,13 @@ pub fn cycle_slug(billingcycle: &str) -> Option<String> {
 #[php_module]
 pub fn module(module: ModuleBuilder) -> ModuleBuilder {
     module
+        .class::<errors::SyncException>()
+        .class::<errors::ConfigurationError>()
+        .class::<errors::AuthenticationError>()
+        .class::<errors::ConnectionError>()
+        .class::<errors::LockedError>()
+        .class::<errors::DatabaseError>()
+        .class::<engine::Engine>()
         .function(wrap_function!(version))
         .function(wrap_function!(cycle_slug))
 }

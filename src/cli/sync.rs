@@ -170,10 +170,7 @@ pub fn output(report: &Report, mode: Mode, dry_run: bool, duration_ms: u64) -> S
         totals
     });
     SyncOutput {
-        mode: match mode {
-            Mode::Full => "full",
-            Mode::Incremental => "incremental",
-        },
+        mode: mode.as_str(),
         dry_run,
         run_id: (!dry_run).then_some(report.run_id),
         finished: report.finished,

@@ -19,6 +19,7 @@
 //!   steps; [`Report::finished`] says whether work remains.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -29,7 +30,7 @@ use crate::chartmogul::{ApiError, Client, Transport};
 use crate::db::{Db, DbError, Value};
 use crate::error::RecordError;
 use crate::map::changes::{self, ClientRemoval, SentInvoice};
-use crate::map::{ClientExport, MapContext, ids, map_client};
+use crate::map::{self, ClientExport, MapContext, ids, map_client};
 use crate::plan::{ClientPlan, Sent, Write, plan_client};
 use crate::read::Reader;
 use crate::send::{Outcome, Rejection, Uuids, send_writes};
@@ -38,7 +39,7 @@ use crate::state::{
     Event, LedgerEntry, LockOutcome, LogLevel, NewEvent, NewLogEntry, ObjectKind, RunStatus, State,
     StateError, format_time,
 };
-use crate::whmcs::{Catalog, ClientBundle, Id};
+use crate::whmcs::{BillingCycle, Catalog, ClientBundle, Id};
 
 /// Which kind of run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -48,6 +49,19 @@ pub enum Mode {
     Full,
     /// Only clients named by queued events or changed since the watermarks.
     Incremental,
+    /// Only the plans of the products and addon cycles WHMCS services use.
+    Products,
+}
+
+impl Mode {
+    /// The name stored in the runs table and printed by `--json`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Full => "full",
+            Mode::Incremental => "incremental",
+            Mode::Products => "products",
+        }
+    }
 }
 
 /// How a run is configured besides the mapping settings.
@@ -78,6 +92,8 @@ pub struct SyncConfig {
     /// process that no longer exists, so a killed run's lease is taken over at once instead of
     /// after `lock_lease`. The engine cannot see processes; the CLI can.
     pub holder_is_dead: fn(&str) -> bool,
+    /// Clients sent at once over direct API calls (when the transport can be shared).
+    pub connections: usize,
 }
 
 impl Default for SyncConfig {
@@ -95,6 +111,7 @@ impl Default for SyncConfig {
             lock_lease: Duration::from_secs(120),
             dry_run: false,
             holder_is_dead: |_| false,
+            connections: 8,
         }
     }
 }
@@ -255,7 +272,7 @@ pub fn run<D: Db, T: Transport>(
     }
     // Holding the lock, any run still marked running was killed: say so in its row.
     state.abandon_running_runs(now)?;
-    let run_id = state.start_run(&config.trigger, mode_name(mode), now)?;
+    let run_id = state.start_run(&config.trigger, mode.as_str(), now)?;
     let requests_before = client.stats().requests;
     let started = client.transport().elapsed();
     let mut engine = Engine {
@@ -386,13 +403,6 @@ fn engine_elapsed(now: Duration, started: Duration) -> chrono::Duration {
         .unwrap_or_else(|_| chrono::Duration::zero())
 }
 
-fn mode_name(mode: Mode) -> &'static str {
-    match mode {
-        Mode::Full => "full",
-        Mode::Incremental => "incremental",
-    }
-}
-
 struct Engine<'a, D: Db, T: Transport> {
     db: &'a mut D,
     client: &'a mut Client<T>,
@@ -437,6 +447,7 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
         match mode {
             Mode::Full => self.full(&catalog, &ctx, budget, progress),
             Mode::Incremental => self.incremental(&ctx, budget, progress),
+            Mode::Products => self.products(&catalog, progress),
         }
     }
 
@@ -576,6 +587,7 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             });
         }
         self.settle(std::mem::take(&mut in_flight), in_flight_last)?;
+        self.learn_customer_uuids()?;
         self.remove_vanished_clients()?;
         self.apply_log_retention()?;
         State::new(&mut *self.db).clear_cursor(BACKFILL_POSITION)?;
@@ -600,6 +612,38 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             State::new(&mut *self.db).set_cursor(BACKFILL_POSITION, &last.to_string())?;
         }
         Ok(())
+    }
+
+    /// Learns the uuids of customers created by bulk imports (the import reports none) by
+    /// listing the data source's customers, 200 per request, once after the backfill. Every
+    /// later write about such a customer (an edit, and above all each renewal invoice) needs
+    /// its uuid, which otherwise costs one lookup request per customer; the listing costs one
+    /// request per 200 customers, so it runs when at least that many uuids are missing.
+    fn learn_customer_uuids(&mut self) -> Result<(), EngineError> {
+        let mut state = State::new(&mut *self.db);
+        let missing = state.ledger_count(ObjectKind::Customer, true)?;
+        let listing_cost = state
+            .ledger_count(ObjectKind::Customer, false)?
+            .div_ceil(200);
+        if missing == 0 || missing < listing_cost {
+            return Ok(());
+        }
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .customers_page(&self.data_source, cursor.as_deref())?;
+            let found: Vec<(String, String)> = page
+                .entries
+                .into_iter()
+                .filter_map(|c| Some((c.external_id?, c.uuid)))
+                .collect();
+            State::new(&mut *self.db).ledger_set_uuids(ObjectKind::Customer, &found)?;
+            match (page.has_more, page.cursor) {
+                (true, Some(c)) => cursor = Some(c),
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// Deletes log entries older than the retention the admin chose (setting
@@ -629,12 +673,7 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             && State::new(&mut *self.db)
                 .cursor(BACKFILL_POSITION)?
                 .is_none()
-            && State::new(&mut *self.db)
-                .ledger_counts()?
-                .get(&ObjectKind::Customer)
-                .copied()
-                .unwrap_or(0)
-                == 0
+            && State::new(&mut *self.db).ledger_count(ObjectKind::Customer, false)? == 0
         {
             // Nothing was ever synced: an incremental run starts with the backfill.
             return self.full(ctx.catalog, ctx, budget, progress);
@@ -836,35 +875,10 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
 
     // ----- send and record -----
 
-    /// Sends a page of clients: plans first, new customers by bulk import when allowed, the
-    /// rest directly; then records everything confirmed in one ledger transaction.
-    fn send_page(
-        &mut self,
-        pending: Vec<Pending>,
-        allow_bulk: bool,
-    ) -> Result<Vec<StartedImport>, EngineError> {
-        let mut entries: Vec<LedgerEntry> = Vec::new();
-        // Plans first: both paths need them to exist.
-        let mut plan_writes: Vec<Write> = Vec::new();
-        let mut seen = BTreeSet::new();
-        for p in &pending {
-            for w in &p.plan.writes {
-                let key = match w {
-                    Write::CreatePlan(pl) => &pl.external_id,
-                    Write::RenamePlan { external_id, .. } => external_id,
-                    _ => continue,
-                };
-                if seen.insert(key.clone()) {
-                    plan_writes.push(w.clone());
-                }
-            }
-        }
-        let outcomes = send_writes(
-            self.client,
-            &self.data_source,
-            &plan_writes,
-            &mut self.uuids,
-        )?;
+    /// Sends plan creations and renames; returns their ledger entries (recorded by the caller).
+    fn send_plan_writes(&mut self, plan_writes: &[Write]) -> Result<Vec<LedgerEntry>, EngineError> {
+        let mut entries = Vec::new();
+        let outcomes = send_writes(self.client, &self.data_source, plan_writes, &mut self.uuids)?;
         for (w, o) in plan_writes.iter().zip(outcomes) {
             self.count(w, &o);
             if let (Write::CreatePlan(p), Outcome::Done { uuid, .. }) = (w, &o) {
@@ -895,18 +909,93 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             }
         }
 
+        Ok(entries)
+    }
+
+    /// The plans of every product and addon cycle WHMCS services use (the addon's "Synchronize
+    /// products"): created or renamed as needed and recorded. Client syncs create the same
+    /// plans on demand; this lets an admin check the plan list before any customer is sent.
+    fn products(
+        &mut self,
+        catalog: &Catalog,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<(), EngineError> {
+        let mut writes = Vec::new();
+        let mut seen = BTreeSet::new();
+        for (is_addon, id, cycle) in Reader::new(&mut *self.db).used_cycles()? {
+            let Some(cycle) = BillingCycle::parse(&cycle).recurring() else {
+                continue;
+            };
+            let plan = if is_addon {
+                map::plans::addon_plan(catalog, id, cycle)
+            } else {
+                map::plans::product_plan(catalog, self.settings, id, cycle)
+            };
+            if !seen.insert(plan.external_id.clone()) {
+                continue;
+            }
+            match self.plans_sent.get(&plan.external_id) {
+                None => writes.push(Write::CreatePlan(plan)),
+                Some(name) if *name != plan.name => writes.push(Write::RenamePlan {
+                    external_id: plan.external_id.clone(),
+                    patch: cm::PlanPatch { name: plan.name },
+                }),
+                Some(_) => {}
+            }
+        }
+        let total = seen.len() as u64;
+        let entries = self.send_plan_writes(&writes)?;
+        State::new(&mut *self.db).ledger_put_many(&entries)?;
+        progress(&Progress {
+            clients_done: total,
+            clients_total: total,
+        });
+        self.report.finished = true;
+        Ok(())
+    }
+
+    /// Sends a page of clients: plans first, new customers by bulk import when allowed, the
+    /// rest directly; then records everything confirmed in one ledger transaction.
+    fn send_page(
+        &mut self,
+        pending: Vec<Pending>,
+        allow_bulk: bool,
+    ) -> Result<Vec<StartedImport>, EngineError> {
+        // Plans first: both paths need them to exist.
+        let mut plan_writes: Vec<Write> = Vec::new();
+        let mut seen = BTreeSet::new();
+        for p in &pending {
+            for w in &p.plan.writes {
+                let key = match w {
+                    Write::CreatePlan(pl) => &pl.external_id,
+                    Write::RenamePlan { external_id, .. } => external_id,
+                    _ => continue,
+                };
+                if seen.insert(key.clone()) {
+                    plan_writes.push(w.clone());
+                }
+            }
+        }
+        let mut entries = self.send_plan_writes(&plan_writes)?;
+
         let (bulk, direct): (Vec<Pending>, Vec<Pending>) = pending
             .into_iter()
             .partition(|p| allow_bulk && self.config.bulk && bulk_eligible(&p.plan));
-        for mut p in direct {
-            let writes: Vec<Write> = p
-                .plan
-                .writes
-                .iter()
-                .filter(|w| !matches!(w, Write::CreatePlan(_) | Write::RenamePlan { .. }))
-                .cloned()
-                .collect();
-            let outcomes = send_writes(self.client, &self.data_source, &writes, &mut self.uuids)?;
+        let jobs: Vec<Vec<Write>> = direct
+            .iter()
+            .map(|p| {
+                p.plan
+                    .writes
+                    .iter()
+                    .filter(|w| !matches!(w, Write::CreatePlan(_) | Write::RenamePlan { .. }))
+                    .cloned()
+                    .collect()
+            })
+            .collect();
+        let (results, failure) = self.send_direct(&jobs);
+        for ((mut p, writes), outcomes) in direct.into_iter().zip(&jobs).zip(results) {
+            // A client whose writes were not (all) confirmed is planned again next run.
+            let Some(outcomes) = outcomes else { continue };
             for (w, o) in writes.iter().zip(outcomes) {
                 self.count(w, &o);
                 match o {
@@ -917,11 +1006,94 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             }
             entries.extend(self.ledger_entries(p.client_id, &p.sent, &p.plan));
         }
+        // What was confirmed is recorded even when the page stopped on an error.
         State::new(&mut *self.db).ledger_put_many(&entries)?;
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
         if bulk.is_empty() {
             return Ok(Vec::new());
         }
         self.send_bulk(bulk)
+    }
+
+    /// Sends each client's direct writes, several clients at once when the transport can be
+    /// shared between threads (ChartMogul's limits are enforced by the shared transport). A
+    /// client's own writes stay in order. Returns each client's outcomes (`None` for clients not
+    /// finished because the run stopped) and the error that stopped it.
+    fn send_direct(
+        &mut self,
+        jobs: &[Vec<Write>],
+    ) -> (Vec<Option<Vec<Outcome>>>, Option<ApiError>) {
+        let busy = jobs.iter().filter(|j| !j.is_empty()).count();
+        let workers = self.config.connections.min(busy);
+        let forks: Vec<_> = if workers > 1 {
+            (0..workers as u64)
+                .map_while(|i| self.client.fork(i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if forks.len() < 2 {
+            let mut results = Vec::with_capacity(jobs.len());
+            for writes in jobs {
+                match send_writes(self.client, &self.data_source, writes, &mut self.uuids) {
+                    Ok(o) => results.push(Some(o)),
+                    Err(e) => {
+                        results.resize(jobs.len(), None);
+                        return (results, Some(e));
+                    }
+                }
+            }
+            return (results, None);
+        }
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let data_source = self.data_source.as_str();
+        let known = &self.uuids;
+        let per_worker: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = forks
+                .into_iter()
+                .map(|mut client| {
+                    let (next, stop) = (&next, &stop);
+                    scope.spawn(move || {
+                        let mut uuids = known.clone();
+                        let mut done = Vec::new();
+                        let mut failure = None;
+                        while !stop.load(Ordering::Relaxed) {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(writes) = jobs.get(i) else { break };
+                            match send_writes(&mut client, data_source, writes, &mut uuids) {
+                                Ok(o) => done.push((i, o)),
+                                Err(e) => {
+                                    stop.store(true, Ordering::Relaxed);
+                                    failure = Some(e);
+                                }
+                            }
+                        }
+                        (done, failure, uuids, client.stats())
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a send worker panicked"))
+                .collect()
+        });
+        let mut results: Vec<Option<Vec<Outcome>>> = vec![None; jobs.len()];
+        let mut first_failure = None;
+        for (done, failure, uuids, stats) in per_worker {
+            for (i, o) in done {
+                results[i] = Some(o);
+            }
+            self.uuids.plans.extend(uuids.plans);
+            self.uuids.customers.extend(uuids.customers);
+            self.uuids.invoices.extend(uuids.invoices);
+            self.uuids.subscriptions.extend(uuids.subscriptions);
+            self.client.absorb_stats(stats);
+            first_failure = first_failure.or(failure);
+        }
+        (results, first_failure)
     }
 
     /// The ledger rows of a client after its writes (only objects the plan touched).

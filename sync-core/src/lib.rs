@@ -31,6 +31,7 @@ pub mod read;
 pub mod send;
 pub mod settings;
 pub mod state;
+pub mod status;
 pub mod whmcs;
 
 pub use error::{RecordError, RecordRef, Severity};

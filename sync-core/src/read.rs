@@ -268,6 +268,29 @@ impl<D: Db> Reader<D> {
         }
     }
 
+    /// The (is addon, product or addon id, billing cycle text) combinations WHMCS services
+    /// and service addons use, each once.
+    pub fn used_cycles(&mut self) -> Result<Vec<(bool, Id, String)>, DbError> {
+        let mut out = Vec::new();
+        for (is_addon, sql) in [
+            (
+                false,
+                "SELECT DISTINCT `packageid`, `billingcycle` FROM `tblhosting`",
+            ),
+            (
+                true,
+                "SELECT DISTINCT `addonid`, `billingcycle` FROM `tblhostingaddons`",
+            ),
+        ] {
+            for row in self.db.query(sql, &[])? {
+                if let (Some(id), Some(cycle)) = (at(&row, 0), row.get(1).and_then(as_text)) {
+                    out.push((is_addon, id, cycle));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// `SELECT COUNT(*)` of `tblclients`, for progress reporting.
     pub fn count_clients(&mut self) -> Result<u64, DbError> {
         self.count("tblclients")

@@ -396,10 +396,10 @@ pub fn list(ctx: &Ctx) -> ApiResult {
         (Some(d), Some(e)) => Box::new(store.customer_by_ext(d, e).into_iter()),
         _ => Box::new(store.customers.values()),
     };
-    let (entries, cursor, has_more) = page.take(
+    let (entries, cursor, has_more) = page.take_lazy(
         candidates
             .filter(matches)
-            .map(|c| (c.uuid.clone(), view(&store, c, ctx.now))),
+            .map(|c| (c.uuid.clone(), || view(&store, c, ctx.now))),
     );
     ok(
         200,
@@ -413,12 +413,12 @@ pub fn search(ctx: &Ctx) -> ApiResult {
         return Err(ApiError::missing("email"));
     };
     let store = ctx.store();
-    let (entries, cursor, has_more) = page.take(
+    let (entries, cursor, has_more) = page.take_lazy(
         store
             .customers
             .values()
             .filter(|c| c.email.as_deref() == Some(email))
-            .map(|c| (c.uuid.clone(), view(&store, c, ctx.now))),
+            .map(|c| (c.uuid.clone(), || view(&store, c, ctx.now))),
     );
     if entries.is_empty() && page.after.is_none() {
         return Err(ApiError::NotFound(json!({

@@ -459,6 +459,15 @@ impl Page {
         &self,
         items: impl Iterator<Item = (String, T)>,
     ) -> (Vec<T>, Option<String>, bool) {
+        self.take_lazy(items.map(|(k, v)| (k, move || v)))
+    }
+
+    /// [`Page::take`] for items that are expensive to build (customers carry their MRR): only
+    /// the items of this page are built, so walking a long list costs O(n), not O(n²).
+    pub fn take_lazy<T, F: FnOnce() -> T>(
+        &self,
+        items: impl Iterator<Item = (String, F)>,
+    ) -> (Vec<T>, Option<String>, bool) {
         let mut out = Vec::new();
         let mut last_key = None;
         let mut has_more = false;
@@ -471,7 +480,7 @@ impl Page {
                 break;
             }
             last_key = Some(key);
-            out.push(item);
+            out.push(item());
         }
         let cursor = if has_more {
             last_key.map(|k| encode_cursor(&k))

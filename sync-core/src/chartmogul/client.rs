@@ -234,6 +234,24 @@ impl<T: Transport> Client<T> {
         self.stats
     }
 
+    /// A client for another thread: same configuration, a forked transport (shared connections
+    /// and rate window), its own jitter stream. `None` when the transport cannot be forked.
+    pub fn fork(&self, index: u64) -> Option<Client<Box<dyn Transport + Send>>> {
+        let transport = self.transport.fork()?;
+        let mut config = self.config.clone();
+        config.jitter_seed = config
+            .jitter_seed
+            .wrapping_add(index.wrapping_mul(0x9e37_79b9));
+        Some(Client::new(transport, config))
+    }
+
+    /// Adds what a forked client sent to this client's counters.
+    pub fn absorb_stats(&mut self, other: Stats) {
+        self.stats.requests += other.requests;
+        self.stats.retries += other.retries;
+        self.stats.writes += other.writes;
+    }
+
     pub fn transport(&mut self) -> &mut T {
         &mut self.transport
     }

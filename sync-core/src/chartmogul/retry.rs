@@ -68,7 +68,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            requests_per_second: 25,
+            requests_per_second: 40,
             max_connections: 8,
         }
     }

@@ -114,6 +114,12 @@ pub trait Transport {
     fn sleep(&mut self, duration: Duration);
     /// Monotonic time since the transport was created.
     fn elapsed(&self) -> Duration;
+    /// Another handle on the same connections, limits and clock, for sending from another
+    /// thread. `None` (the default) when the transport cannot be shared — test fakes with a
+    /// scripted clock — and callers then send from one thread.
+    fn fork(&self) -> Option<Box<dyn Transport + Send>> {
+        None
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for &mut T {
@@ -126,6 +132,9 @@ impl<T: Transport + ?Sized> Transport for &mut T {
     fn elapsed(&self) -> Duration {
         (**self).elapsed()
     }
+    fn fork(&self) -> Option<Box<dyn Transport + Send>> {
+        (**self).fork()
+    }
 }
 
 impl<T: Transport + ?Sized> Transport for Box<T> {
@@ -137,5 +146,8 @@ impl<T: Transport + ?Sized> Transport for Box<T> {
     }
     fn elapsed(&self) -> Duration {
         (**self).elapsed()
+    }
+    fn fork(&self) -> Option<Box<dyn Transport + Send>> {
+        (**self).fork()
     }
 }

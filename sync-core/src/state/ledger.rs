@@ -263,6 +263,56 @@ impl<D: Db> State<D> {
         Ok(())
     }
 
+    /// [`State::ledger_set_uuid`] for many objects of one kind, in one transaction (one
+    /// `CASE` statement per few hundred objects). Objects without an entry are ignored.
+    pub fn ledger_set_uuids(
+        &mut self,
+        kind: ObjectKind,
+        uuids: &[(String, String)],
+    ) -> Result<(), DbError> {
+        if uuids.is_empty() {
+            return Ok(());
+        }
+        self.atomically(|s| {
+            for chunk in uuids.chunks(ROWS_PER_INSERT) {
+                let mut params = Vec::with_capacity(chunk.len() * 3 + 1);
+                let mut sql =
+                    String::from("UPDATE `mod_chartmogul_ledger` SET `uuid` = CASE `external_id`");
+                for (external_id, uuid) in chunk {
+                    check_len("ChartMogul uuid", uuid, 64)?;
+                    sql.push_str(" WHEN ? THEN ?");
+                    params.push(Value::from(external_id.as_str()));
+                    params.push(Value::from(uuid.as_str()));
+                }
+                sql.push_str(" ELSE `uuid` END WHERE `kind` = ? AND `external_id` IN (");
+                params.push(Value::from(kind.as_str()));
+                for (i, (external_id, _)) in chunk.iter().enumerate() {
+                    sql.push_str(if i == 0 { "?" } else { ", ?" });
+                    params.push(Value::from(external_id.as_str()));
+                }
+                sql.push(')');
+                s.db.execute(&sql, &params)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// How many objects of a kind the ledger holds: all of them, or only those without a
+    /// ChartMogul uuid yet (created by a bulk import).
+    pub fn ledger_count(&mut self, kind: ObjectKind, without_uuid: bool) -> Result<u64, DbError> {
+        let sql = if without_uuid {
+            "SELECT COUNT(*) FROM `mod_chartmogul_ledger` WHERE `kind` = ? AND `uuid` IS NULL"
+        } else {
+            "SELECT COUNT(*) FROM `mod_chartmogul_ledger` WHERE `kind` = ?"
+        };
+        let rows = self.db.query(sql, &[Value::from(kind.as_str())])?;
+        Ok(match rows.first().and_then(|r| r.first()) {
+            Some(Value::Int(n)) => *n as u64,
+            Some(Value::Text(t)) => t.parse().unwrap_or(0),
+            _ => 0,
+        })
+    }
+
     /// Forgets one object (after it was deleted in ChartMogul). No entry: nothing happens.
     pub fn ledger_delete(&mut self, kind: ObjectKind, external_id: &str) -> Result<(), DbError> {
         self.db.execute(
