@@ -127,9 +127,13 @@ namespace ChartMogulSync {
          *   "tblinvoices#1001" or "1001"), `search` (substring of the message), all optional.
          * @return array{total: int, page: int, per_page: int,
          *   entries: list<array{id: int, time: string, level: string, kind: string, record: ?string,
-         *   message: string}>}
+         *   message: string, chartmogul_message: ?string, run_id: ?int}>}
+         *   `message` already ends with ChartMogul's own message when there is one.
          */
         public function logs(?array $filter = null, int $page = 1, int $per_page = 50): array {}
+
+        /** The distinct kinds of log entries (for the Logs tab's kind filter), sorted. */
+        public function logKinds(): array {}
 
         /** The same entries as `logs($filter)` (all pages) as CSV text with a header row. */
         public function logsCsv(?array $filter = null): string {}
@@ -173,7 +177,7 @@ namespace ChartMogulSync {
          * WHMCS MRR (computed from services) vs ChartMogul MRR, at the end of each of the last
          * `$months` months, in the default currency's cents (other currencies converted with
          * WHMCS's rates). ChartMogul's value is null when it could not be fetched.
-         * @return list<array{month: string, whmcs: int, chartmogul: ?int}>
+         * @return list<array{month: string, currency: ?string, whmcs: int, chartmogul: ?int}>
          */
         public function mrrHistory(int $months = 12): array {}
     }

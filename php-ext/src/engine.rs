@@ -359,6 +359,7 @@ fn log_entry_json(e: &sync_core::state::LogEntry) -> Json {
             Some(cm) if !cm.is_empty() => format!("{} — ChartMogul: {cm}", e.message),
             _ => e.message.clone(),
         },
+        "chartmogul_message": e.chartmogul_message,
         "run_id": e.run_id,
     })
 }
@@ -582,6 +583,26 @@ impl Engine {
         })
     }
 
+    /// The distinct kinds of log entries (for the Logs tab's filter), sorted.
+    pub fn log_kinds(&self) -> PhpOut<Vec<String>> {
+        self.guard(|e| {
+            let mut db = e.db()?;
+            State::new(&mut db).migrate()?;
+            let rows = sync_core::db::Db::query(
+                &mut db,
+                "SELECT DISTINCT `kind` FROM `mod_chartmogul_log` ORDER BY `kind`",
+                &[],
+            )?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|r| match r.into_iter().next() {
+                    Some(sync_core::db::Value::Text(t)) => Some(t),
+                    _ => None,
+                })
+                .collect())
+        })
+    }
+
     /// The mapping settings plus `log_retention_days`.
     pub fn settings(&self) -> PhpOut<ZBox<ZendHashTable>> {
         self.guard(|e| {
@@ -787,6 +808,11 @@ impl Engine {
                 .values()
                 .map(|c| (c.code.trim().to_ascii_uppercase(), c.rate.clone()))
                 .collect();
+            let default_currency = catalog
+                .currencies
+                .values()
+                .find(|c| c.default)
+                .map(|c| c.code.trim().to_ascii_uppercase());
             let mut whmcs = vec![0i64; ends.len()];
             let mut reader = Reader::new(&mut db);
             for page in reader.bundles() {
@@ -822,7 +848,7 @@ impl Engine {
                         .iter()
                         .find(|(d, _)| d.starts_with(&month))
                         .map(|(_, v)| *v);
-                    json!({"month": month, "whmcs": w, "chartmogul": cm})
+                    json!({"month": month, "currency": default_currency, "whmcs": w, "chartmogul": cm})
                 })
                 .collect();
             let cache = json!({"months": months, "computed_at": n.timestamp(), "rows": rows});
