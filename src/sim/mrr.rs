@@ -117,9 +117,21 @@ pub fn customer_subscriptions<'a>(
     customer: &str,
     at: Millis,
 ) -> Vec<SubscriptionState<'a>> {
-    let by_sub = store.lines_by_subscription(customer);
+    subscriptions_of(store, &store.lines_by_subscription(customer), at)
+}
+
+/// A customer's recurring lines grouped by subscription ([`Store::lines_by_subscription`]).
+pub type LinesBySubscription<'a> = BTreeMap<&'a str, Vec<(&'a LineItem, &'a str)>>;
+
+/// [`customer_subscriptions`] from lines already grouped — views that need several figures of
+/// one customer group its lines once.
+pub fn subscriptions_of<'a>(
+    store: &'a Store,
+    by_sub: &LinesBySubscription<'a>,
+    at: Millis,
+) -> Vec<SubscriptionState<'a>> {
     let mut out = Vec::new();
-    for (sub_uuid, lines) in &by_sub {
+    for (sub_uuid, lines) in by_sub {
         let Some(sub) = store.subscriptions.get(*sub_uuid) else {
             continue;
         };
@@ -149,8 +161,13 @@ pub fn customer_subscriptions<'a>(
 
 /// A customer's MRR per currency at `at`; currencies with 0 MRR are left out.
 pub fn customer_mrr(store: &Store, customer: &str, at: Millis) -> BTreeMap<String, i128> {
+    mrr_by_currency(&customer_subscriptions(store, customer, at))
+}
+
+/// The MRR per currency of subscription states; currencies with 0 MRR are left out.
+pub fn mrr_by_currency(states: &[SubscriptionState<'_>]) -> BTreeMap<String, i128> {
     let mut out: BTreeMap<String, i128> = BTreeMap::new();
-    for state in customer_subscriptions(store, customer, at) {
+    for state in states {
         if state.mrr != 0
             && let Some(c) = state.currency
         {
@@ -164,7 +181,12 @@ pub fn customer_mrr(store: &Store, customer: &str, at: Millis) -> BTreeMap<Strin
 /// Whether a customer ever had a paying (MRR > 0) line starting at or before `at`: what tells
 /// a reactivation from new business.
 pub fn had_paid_line_before(store: &Store, customer: &str, at: Millis) -> bool {
-    store.lines_by_subscription(customer).values().any(|lines| {
+    had_paid_line_in(store, &store.lines_by_subscription(customer), at)
+}
+
+/// [`had_paid_line_before`] from lines already grouped.
+pub fn had_paid_line_in(store: &Store, by_sub: &LinesBySubscription<'_>, at: Millis) -> bool {
+    by_sub.values().any(|lines| {
         lines.iter().any(|(l, _)| {
             l.service_period_start.is_some_and(|s| s <= at)
                 && l.plan_uuid

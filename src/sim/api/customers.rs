@@ -7,6 +7,7 @@
 //! lie in the future; only lead statuses can be set.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use serde_json::{Map, Value, json};
 
@@ -265,7 +266,23 @@ fn parse_custom(item: &Value) -> Result<(String, CustomAttribute), String> {
 
 /// Subscriber status as ChartMogul derives it (reference §8), plus the settable lead statuses.
 pub fn status(store: &Store, c: &Customer, now: Millis) -> String {
-    let subs = mrr::customer_subscriptions(store, &c.uuid, now);
+    let by_sub = store.lines_by_subscription(&c.uuid);
+    status_of(
+        store,
+        c,
+        &by_sub,
+        &mrr::subscriptions_of(store, &by_sub, now),
+        now,
+    )
+}
+
+fn status_of(
+    store: &Store,
+    c: &Customer,
+    by_sub: &mrr::LinesBySubscription<'_>,
+    subs: &[mrr::SubscriptionState<'_>],
+    now: Millis,
+) -> String {
     let paying: Vec<_> = subs.iter().filter(|s| s.active && s.mrr > 0).collect();
     if !paying.is_empty() {
         let current = paying.iter().any(|s| {
@@ -275,7 +292,7 @@ pub fn status(store: &Store, c: &Customer, now: Millis) -> String {
         });
         return if current { "Active" } else { "Past Due" }.to_string();
     }
-    if mrr::had_paid_line_before(store, &c.uuid, now) {
+    if mrr::had_paid_line_in(store, by_sub, now) {
         return "Cancelled".to_string();
     }
     c.lead_status
@@ -283,9 +300,8 @@ pub fn status(store: &Store, c: &Customer, now: Millis) -> String {
         .unwrap_or_else(|| "New Lead".to_string())
 }
 
-fn customer_since(store: &Store, c: &Customer) -> Option<Millis> {
-    store
-        .lines_by_subscription(&c.uuid)
+fn customer_since(store: &Store, by_sub: &mrr::LinesBySubscription<'_>) -> Option<Millis> {
+    by_sub
         .values()
         .flatten()
         .filter(|(l, _)| {
@@ -311,7 +327,10 @@ fn attributes_json(c: &Customer) -> Value {
 /// `mrr`/`arr`/`currency` report one currency: the customer's only one, or with several the
 /// alphabetically first; `mrr_by_currency` (a simulator extension) has them all.
 pub fn view(store: &Store, c: &Customer, now: Millis) -> Value {
-    let by_currency = mrr::customer_mrr(store, &c.uuid, now);
+    // One grouping of the customer's lines serves MRR, status and customer-since.
+    let by_sub = store.lines_by_subscription(&c.uuid);
+    let subs = mrr::subscriptions_of(store, &by_sub, now);
+    let by_currency = mrr::mrr_by_currency(&subs);
     let invoice_currency = store.invoices_of(&c.uuid).map(|i| i.currency.clone()).min();
     let (currency, amount) = match by_currency.iter().next() {
         Some((cur, v)) => (cur.clone(), *v),
@@ -344,8 +363,8 @@ pub fn view(store: &Store, c: &Customer, now: Millis) -> Value {
         "primary_contact": c.primary_contact,
         "lead_created_at": opt_ts(c.lead_created_at),
         "free_trial_started_at": opt_ts(c.free_trial_started_at),
-        "status": status(store, c, now),
-        "customer-since": opt_ts(customer_since(store, c)),
+        "status": status_of(store, c, &by_sub, &subs, now),
+        "customer-since": opt_ts(customer_since(store, &by_sub)),
         "mrr": mrr::cents(amount),
         "arr": mrr::cents(amount * 12),
         "currency": currency,
@@ -394,7 +413,16 @@ pub fn list(ctx: &Ctx) -> ApiResult {
     // The lookup a sync does after a 422 (by data source and external id) uses the index.
     let candidates: Box<dyn Iterator<Item = &Customer>> = match (ds, ext) {
         (Some(d), Some(e)) => Box::new(store.customer_by_ext(d, e).into_iter()),
-        _ => Box::new(store.customers.values()),
+        // Customers are keyed by uuid, the cursor's order: start right after the cursor.
+        _ => match &page.after {
+            Some(after) => Box::new(
+                store
+                    .customers
+                    .range::<str, _>((Bound::Excluded(after.as_str()), Bound::Unbounded))
+                    .map(|(_, c)| c),
+            ),
+            None => Box::new(store.customers.values()),
+        },
     };
     let (entries, cursor, has_more) = page.take_lazy(
         candidates
