@@ -32,6 +32,7 @@ use crate::error::RecordError;
 use crate::map::changes::{self, ClientRemoval, SentInvoice};
 use crate::map::{self, ClientExport, MapContext, ids, map_client};
 use crate::plan::{ClientPlan, Sent, Write, plan_client};
+use crate::plugin::{NoPlugins, PluginContext, Plugins, Verdict};
 use crate::read::Reader;
 use crate::send::{Outcome, Rejection, Uuids, send_writes};
 use crate::settings::Settings;
@@ -258,6 +259,28 @@ pub fn run<D: Db, T: Transport>(
     request: RunRequest,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<Report, EngineError> {
+    run_with_plugins(
+        db,
+        client,
+        settings,
+        config,
+        request,
+        &mut NoPlugins,
+        progress,
+    )
+}
+
+/// [`run`] with plugins that see (and may replace or drop) each client's export before it is
+/// planned.
+pub fn run_with_plugins<D: Db, T: Transport>(
+    db: &mut D,
+    client: &mut Client<T>,
+    settings: &Settings,
+    config: &SyncConfig,
+    request: RunRequest,
+    plugins: &mut dyn Plugins,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<Report, EngineError> {
     let RunRequest { mode, budget, now } = request;
     if config.dry_run {
         return dry_run(db, settings, mode, now);
@@ -281,6 +304,7 @@ pub fn run<D: Db, T: Transport>(
     let started = client.transport().elapsed();
     let mut engine = Engine {
         db: &mut *db,
+        plugins,
         client,
         settings,
         config,
@@ -409,6 +433,7 @@ fn engine_elapsed(now: Duration, started: Duration) -> chrono::Duration {
 
 struct Engine<'a, D: Db, T: Transport> {
     db: &'a mut D,
+    plugins: &'a mut dyn Plugins,
     client: &'a mut Client<T>,
     settings: &'a Settings,
     config: &'a SyncConfig,
@@ -448,6 +473,9 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
         self.log_issues(&catalog_errors)?;
         let ctx = MapContext::new(&catalog, self.settings, self.now)
             .map_err(|e| EngineError::Config(e.to_string()))?;
+        self.plugins
+            .start(&PluginContext::new(&catalog, self.settings, self.now))
+            .map_err(EngineError::Config)?;
         match mode {
             Mode::Full => self.full(&catalog, &ctx, budget, progress),
             Mode::Incremental => self.incremental(&ctx, budget, progress),
@@ -461,6 +489,18 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             && let Some(uuid) = e.uuid
         {
             return Ok(uuid);
+        }
+        // The ledger says what was sent to one data source; sending to another one on its
+        // strength would leave the new source empty while reporting everything synced.
+        let others = State::new(&mut *self.db).ledger_of_kind(ObjectKind::DataSource, "", 10)?;
+        if let Some(other) = others.iter().find(|e| e.external_id != name)
+            && State::new(&mut *self.db).ledger_count(ObjectKind::Customer, false)? > 0
+        {
+            return Err(EngineError::Config(format!(
+                "this WHMCS database was synced to the ChartMogul data source \"{}\", not \"{name}\"; \
+                 set the data source name back to \"{}\" (a new source needs a fresh sync state)",
+                other.external_id, other.external_id
+            )));
         }
         let ds = self.client.ensure_data_source(&name)?;
         let entry = self.entry(
@@ -560,7 +600,10 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                 .bundles
                 .iter()
                 .map(|b| self.prepare(b, ctx))
-                .collect::<Result<_, _>>()?;
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect();
             let started_imports = self.send_page(pending, true)?;
             seen_clients += page.bundles.len() + page.errors.len();
             done += (page.bundles.len() + page.errors.len()) as u64;
@@ -752,7 +795,10 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                 .bundles
                 .iter()
                 .map(|b| self.prepare(b, ctx))
-                .collect::<Result<_, _>>()?;
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect();
             self.send_page(pending, false)?;
             done += chunk.len() as u64;
             progress(&Progress {
@@ -846,9 +892,51 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
         &mut self,
         bundle: &ClientBundle,
         ctx: &MapContext<'_>,
-    ) -> Result<Pending, EngineError> {
+    ) -> Result<Option<Pending>, EngineError> {
         let export: ClientExport = map_client(bundle, ctx);
         self.log_issues(&export.issues)?;
+        let id = bundle.client.id;
+        let verdict = self.plugins.client(bundle, export);
+        let notes: Vec<RecordError> = self
+            .plugins
+            .drain_messages()
+            .into_iter()
+            .filter(|m| m.warning)
+            .map(|m| {
+                RecordError::warning(
+                    "tblclients",
+                    id,
+                    None,
+                    "plugin_warning",
+                    format!("plugin {}: {}", m.plugin, m.message),
+                )
+            })
+            .collect();
+        self.log_issues(&notes)?;
+        let export = match verdict {
+            Verdict::Send(export) => *export,
+            // Nothing is planned for the client this run; what ChartMogul holds stays.
+            Verdict::Drop { plugin, reason } => {
+                self.log_issues(&[RecordError::warning(
+                    "tblclients",
+                    id,
+                    None,
+                    "plugin_dropped",
+                    format!("plugin {plugin} dropped this client: {reason}"),
+                )])?;
+                return Ok(None);
+            }
+            Verdict::Failed { plugin, message } => {
+                self.log_issues(&[RecordError::error(
+                    "tblclients",
+                    id,
+                    None,
+                    "plugin_failed",
+                    format!("plugin {plugin} failed on this client: {message}"),
+                )])?;
+                return Ok(None);
+            }
+        };
         self.report.clients += 1;
         let (sent, uuids) = self.sent_for(bundle.client.id)?;
         self.uuids.customers.extend(uuids.customers);
@@ -863,11 +951,11 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                     .or_insert_with(|| p.name.clone());
             }
         }
-        Ok(Pending {
+        Ok(Some(Pending {
             client_id: bundle.client.id,
             plan,
             sent,
-        })
+        }))
     }
 
     /// What the ledger holds for a client, as the planner's [`Sent`].

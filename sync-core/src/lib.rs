@@ -27,6 +27,7 @@ pub mod map;
 pub mod money;
 pub mod mrr;
 pub mod plan;
+pub mod plugin;
 pub mod read;
 pub mod send;
 pub mod settings;

@@ -7,5 +7,6 @@ declare(strict_types=1);
 
 require_once __DIR__ . '/HarnessClient.php';
 require_once __DIR__ . '/Harness.php';
+require_once __DIR__ . '/AddonTestCase.php';
 
 \WhmcsHarness\Tests\Harness::startOnce();

@@ -53,14 +53,21 @@ final class Format
         return intdiv($s, 60) . ' min ' . str_pad((string) ($s % 60), 2, '0', STR_PAD_LEFT) . ' s';
     }
 
-    /** An engine time (ISO-8601 UTC) as a Unix timestamp, or null when absent or unreadable. */
+    /**
+     * An engine time (UTC: ISO-8601, or "YYYY-MM-DD HH:MM:SS" without a zone as the engine's runs
+     * and log entries carry it) as a Unix timestamp, or null when absent or unreadable. A time
+     * without a zone is UTC, never the server's zone.
+     */
     public static function timestamp(?string $iso): ?int
     {
         if ($iso === null || $iso === '') {
             return null;
         }
-        $ts = strtotime($iso);
-        return $ts === false ? null : $ts;
+        try {
+            return (new \DateTimeImmutable($iso, new \DateTimeZone('UTC')))->getTimestamp();
+        } catch (\Exception $e) {
+            return null;
+        }
     }
 
     /**

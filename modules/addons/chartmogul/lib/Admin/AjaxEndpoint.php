@@ -62,6 +62,12 @@ final class AjaxEndpoint
         if (!EngineFactory::extensionLoaded()) {
             $this->fail(503, EngineError::CONFIGURATION, $lang->get('ext_missing_title'));
         }
+        // Nothing below writes the session: release PHP's session lock, or every other request
+        // of this admin (a reload of the page, the progress poll) waits until a batch of up to
+        // BATCH_MILLIS ends, and a page reloaded mid-sync shows a position already outdated.
+        if (session_status() === PHP_SESSION_ACTIVE) {
+            session_write_close();
+        }
         try {
             switch ($action) {
                 case 'batch':
@@ -123,7 +129,8 @@ final class AjaxEndpoint
             'done' => $done,
             'total' => $total,
             'percent' => Format::percent($done, $total, $finished),
-            'counts' => is_array($r['counts'] ?? null) ? $r['counts'] : [],
+            // An object keyed by kind: an empty PHP array would be sent as [] instead of {}.
+            'counts' => is_array($r['counts'] ?? null) && $r['counts'] !== [] ? $r['counts'] : new \stdClass(),
             'rejected' => $rejected,
             'requests' => (int) ($r['requests'] ?? 0),
             'duration_ms' => (int) ($r['duration_ms'] ?? 0),
