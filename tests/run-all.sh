@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, all Rust tests (SQLite and a throwaway MariaDB),
 # the PHP extension smoke test, the PHPUnit tests on the WHMCS harness (tests/harness/), the
-# engine's wasm build and a syntax check of the PHP code. `.ci/run` installs what it needs
-# (mariadb-server, PHP, libclang, the wasm32-wasip2 target) on a fresh Debian machine first.
+# browser end-to-end tests of the addon (tests/e2e/), the engine's wasm build and a syntax check
+# of the PHP code. `.ci/run` installs what it needs
+# (mariadb-server, PHP, libclang, chromium, the wasm32-wasip2 target) on a fresh Debian machine
+# first.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,6 +18,10 @@ cargo fmt --all --check
 
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "plugin components (plugins/build.sh)"
+# The example and hostile plugins tests/plugins.rs loads (wasm32-wasip2 components).
+bash plugins/build.sh
 
 step "cargo test --workspace"
 cargo test --workspace
@@ -33,6 +39,15 @@ command -v phpunit >/dev/null || {
     exit 1
 }
 phpunit -c tests/phpunit/phpunit.xml
+
+step "browser end-to-end tests (tests/e2e, chromium)"
+# Node's test runner drives Debian's chromium through playwright-core (no browser download);
+# run.sh starts its own harness and always stops it. Screenshots: tests/e2e/artifacts/.
+command -v npm >/dev/null || {
+    echo "npm not found: install nodejs and npm" >&2
+    exit 1
+}
+(cd tests/e2e && npm ci --no-audit --no-fund) && bash tests/e2e/run.sh
 
 step "cargo build -p sync-core --target wasm32-wasip2"
 cargo build -p sync-core --target wasm32-wasip2

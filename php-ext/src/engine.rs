@@ -31,6 +31,7 @@ use ext_php_rs::boxed::ZBox;
 use crate::convert::{table_to_json, to_table};
 use crate::errors::{Failure, api_root};
 use crate::pdo::PdoDb;
+use plugin_host::{Limits as PluginLimits, PluginHost, Policy};
 
 const DEFAULT_BASE_URL: &str = "https://api.chartmogul.com/v1";
 /// The stored setting that holds the Dashboard's MRR chart between syncs.
@@ -41,8 +42,18 @@ const MRR_CACHE_SECONDS: i64 = 600;
 type PhpOut<T> = Result<T, PhpException>;
 
 /// What `new Engine($pdo, $options)` was given.
+/// One plugin the addon enabled, in order.
+#[derive(Clone)]
+struct PluginOption {
+    path: String,
+    fail_open: bool,
+}
+
 #[derive(Clone, Default)]
 struct Options {
+    plugins: Vec<PluginOption>,
+    /// Where compiled plugins are cached (default: the system temp dir).
+    plugin_cache: Option<String>,
     api_key: Option<String>,
     account_token: Option<String>,
     secret_key: Option<String>,
@@ -64,6 +75,10 @@ impl Options {
             return Ok(out);
         };
         for (key, value) in map {
+            if key == "plugins" {
+                out.plugins = parse_plugins(&value)?;
+                continue;
+            }
             let text = match &value {
                 Json::String(s) => s.trim().to_string(),
                 Json::Null => continue,
@@ -81,10 +96,11 @@ impl Options {
                 "data_source" => out.data_source = opt.unwrap_or_else(|| "WHMCS".into()),
                 "base_url" => out.base_url = opt.unwrap_or_else(|| DEFAULT_BASE_URL.into()),
                 "trigger" => out.trigger = opt.unwrap_or_else(|| "addon".into()),
+                "plugin_cache" => out.plugin_cache = opt,
                 _ => {
                     return Err(Failure::Configuration(format!(
                         "unknown option {key:?} (known: api_key, account_token, secret_key, \
-                         data_source, base_url, trigger)"
+                         data_source, base_url, trigger, plugins, plugin_cache)"
                     )));
                 }
             }
@@ -135,6 +151,68 @@ impl Options {
         };
         Ok(Client::new(transport, config))
     }
+}
+
+/// `plugins`: a list of `{"path": "/…/x.wasm", "policy": "fail-closed"|"fail-open"}` (or
+/// plain path strings, fail-closed), applied in order.
+fn parse_plugins(value: &Json) -> Result<Vec<PluginOption>, Failure> {
+    let bad = |m: String| Failure::Configuration(format!("option \"plugins\": {m}"));
+    let Json::Array(items) = value else {
+        return match value {
+            Json::Null => Ok(Vec::new()),
+            Json::Object(m) if m.is_empty() => Ok(Vec::new()),
+            other => Err(bad(format!("must be a list, not {other}"))),
+        };
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            Json::String(p) => Ok(PluginOption {
+                path: p.clone(),
+                fail_open: false,
+            }),
+            Json::Object(m) => {
+                let path = m
+                    .get("path")
+                    .and_then(Json::as_str)
+                    .ok_or_else(|| bad("each plugin needs a \"path\"".to_string()))?;
+                let fail_open = match m.get("policy").and_then(Json::as_str) {
+                    None | Some("fail-closed") => false,
+                    Some("fail-open") => true,
+                    Some(other) => {
+                        return Err(bad(format!(
+                            "policy {other:?} is not fail-closed or fail-open"
+                        )));
+                    }
+                };
+                Ok(PluginOption {
+                    path: path.to_string(),
+                    fail_open,
+                })
+            }
+            other => Err(bad(format!("{other} is not a plugin"))),
+        })
+        .collect()
+}
+
+/// A time as the stubs promise it: ISO-8601 UTC (`2026-11-21T10:00:00Z`); the state tables
+/// store `2026-11-21 10:00:00`.
+fn iso(text: &str) -> String {
+    match text.split_once(' ') {
+        Some((d, t)) if d.len() == 10 && !t.ends_with('Z') => format!("{d}T{t}Z"),
+        _ => text.to_string(),
+    }
+}
+
+/// Rewrites the time fields of a run as shown by `status()`.
+fn iso_run(mut run: Json) -> Json {
+    for key in ["started_at", "finished_at"] {
+        if let Some(Json::String(t)) = run.get(key) {
+            let t = iso(t);
+            run[key] = Json::String(t);
+        }
+    }
+    run
 }
 
 fn now() -> DateTime<Utc> {
@@ -222,17 +300,65 @@ impl Engine {
         };
         let started = Instant::now();
         let mut last = (0u64, 0u64);
-        let report = engine::run(
+        // Plugins (and wasmtime) only come to life here, in the process that runs the batch.
+        let host;
+        let mut chain = None;
+        if !self.options.plugins.is_empty() {
+            let cache = self
+                .options
+                .plugin_cache
+                .clone()
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| std::env::temp_dir().join("chartmogul-sync-plugins"));
+            host = PluginHost::new(Some(cache), PluginLimits::default())
+                .map_err(|e| Failure::Configuration(e.to_string()))?;
+            let mut loaded = Vec::new();
+            for p in &self.options.plugins {
+                let policy = if p.fail_open {
+                    Policy::FailOpen
+                } else {
+                    Policy::FailClosed
+                };
+                loaded.push(
+                    host.load_file(std::path::Path::new(&p.path), policy)
+                        .map_err(|e| Failure::Configuration(e.to_string()))?,
+                );
+            }
+            chain = Some(host.chain(loaded));
+        }
+        let mut no_plugins = sync_core::plugin::NoPlugins;
+        let plugins: &mut dyn sync_core::plugin::Plugins = match chain.as_mut() {
+            Some(c) => c,
+            None => &mut no_plugins,
+        };
+        let report = engine::run_with_plugins(
             &mut db,
             &mut client,
             &settings,
             &config,
             request,
+            plugins,
             &mut |p| {
                 last = (p.clients_done, p.clients_total);
             },
         )?;
-        if report.finished && mode != Mode::Products {
+        let plugin_stats: Vec<Json> = chain
+            .as_ref()
+            .map(|c| {
+                c.stats()
+                    .iter()
+                    .map(|s| {
+                        json!({"plugin": s.plugin, "calls": s.calls, "failures": s.failures,
+                               "last_error": s.last_error})
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let changed = report
+            .counts
+            .values()
+            .any(|c| c.created + c.updated + c.deleted + c.cancelled > 0);
+        if changed && mode != Mode::Products {
             // The chart is recomputed on its next view.
             State::new(&mut db).set_setting(MRR_CACHE, "", now())?;
         }
@@ -254,6 +380,7 @@ impl Engine {
             })).collect::<Vec<_>>(),
             "requests": report.requests,
             "duration_ms": started.elapsed().as_millis() as u64,
+            "plugins": plugin_stats,
         }))
     }
 }
@@ -351,7 +478,7 @@ fn log_filter(filter: Option<&ZendHashTable>) -> Result<LogFilter, Failure> {
 fn log_entry_json(e: &sync_core::state::LogEntry) -> Json {
     json!({
         "id": e.id,
-        "time": format_time(e.at),
+        "time": iso(&format_time(e.at)),
         "level": e.level.as_str(),
         "kind": e.kind,
         "record": e.record.as_ref().map(|r| format!("{}#{}", r.table, r.id)),
@@ -486,13 +613,13 @@ impl Engine {
             let runs: Vec<Json> = s
                 .runs
                 .iter()
-                .map(|r| serde_json::to_value(r).unwrap_or(Json::Null))
+                .map(|r| iso_run(serde_json::to_value(r).unwrap_or(Json::Null)))
                 .collect();
             let last_success = s
                 .runs
                 .iter()
                 .find(|r| r.status == RunStatus::Succeeded)
-                .map(|r| serde_json::to_value(r).unwrap_or(Json::Null));
+                .map(|r| iso_run(serde_json::to_value(r).unwrap_or(Json::Null)));
             let week_ago = n - chrono::Duration::days(7);
             let recent_errors = State::new(&mut db)
                 .query_log(&LogFilter {
@@ -505,6 +632,12 @@ impl Engine {
                 .filter(|l| l.at >= week_ago)
                 .count();
             let backfill = progress_of(&mut db, "clients")?;
+            let mut sent = s.ledger.clone();
+            let transactions = State::new(&mut db)
+                .setting(engine::TRANSACTIONS_SENT)?
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            sent.insert("transaction".to_string(), transactions);
             Ok(json!({
                 "schema_version": version,
                 "running": s.current_run.is_some(),
@@ -512,7 +645,7 @@ impl Engine {
                 "last_run": runs.first().cloned(),
                 "last_success": last_success,
                 "runs": runs,
-                "sent": s.ledger,
+                "sent": sent,
                 "errors": recent_errors,
                 "warnings": s.log_warnings,
                 "queue": s.pending_events,
@@ -648,7 +781,15 @@ impl Engine {
             // Through TOML so that errors name the key exactly as a --config file's would.
             let text = toml::to_string(&current)
                 .map_err(|e| Failure::Configuration(format!("settings: {e}")))?;
-            let settings = Settings::from_toml(&text).map_err(|e| Failure::Configuration(e.0))?;
+            // The line number would point into a TOML text the admin never sees.
+            let settings = Settings::from_toml(&text).map_err(|e| {
+                let m = e.0;
+                let m = match m.rfind(", line ") {
+                    Some(i) if m.ends_with(')') => format!("{})", &m[..i]),
+                    _ => m,
+                };
+                Failure::Configuration(m)
+            })?;
             let n = now();
             State::new(&mut db).save_settings(&settings, n)?;
             if let Some(days) = retention {

@@ -32,6 +32,7 @@ use whmcs_chartmogul::plugin::types::RecordKind;
 /// The interface this host provides, as component import names carry it.
 const HOST_INTERFACE: &str = "whmcs-chartmogul:plugin/host@1.0.0";
 const INTERFACE_PREFIX: &str = "whmcs-chartmogul:plugin/";
+const INTERFACE_VERSION: &str = "@1.0.0";
 
 /// Per-call and per-instance limits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,7 +225,7 @@ impl PluginHost {
 fn check_interface(engine: &Engine, name: &str, component: &Component) -> Result<(), LoadError> {
     let ty = component.component_type();
     for (import, _) in ty.imports(engine) {
-        if import.starts_with(INTERFACE_PREFIX) && import != HOST_INTERFACE {
+        if import.starts_with(INTERFACE_PREFIX) && !import.ends_with(INTERFACE_VERSION) {
             return Err(LoadError::WrongInterface(format!(
                 "plugin {name} was built for {import}, but this connector provides {HOST_INTERFACE} \
                  ({}); rebuild the plugin against wit/plugin.wit of this version",
@@ -297,14 +298,15 @@ fn describe(e: &wasmtime::Error, limits: Limits) -> String {
         ),
         Some(t) => format!("trapped: {t}"),
         None => {
-            let text = format!("{e:#}");
-            if text.contains("memory") && (text.contains("limit") || text.contains("grow")) {
+            let root = e.root_cause().to_string();
+            if root.contains("memory") && (root.contains("limit") || root.contains("grow")) {
                 format!(
-                    "exceeded its memory limit ({} MiB): {text}",
+                    "exceeded its memory limit ({} MiB): {root}",
                     limits.memory_bytes >> 20
                 )
             } else {
-                format!("failed: {text}")
+                // E.g. a Rust panic reaching for stderr: WASI imports are traps here.
+                format!("trapped: {root}")
             }
         }
     }
@@ -323,6 +325,9 @@ impl PluginChain<'_> {
             let state = HostState {
                 limits: StoreLimitsBuilder::new()
                     .memory_size(limits.memory_bytes)
+                    // Growing past the cap traps (and is reported as the memory limit) instead of
+                    // handing the plugin a failed allocation to abort on.
+                    .trap_on_grow_failure(true)
                     .instances(4)
                     .build(),
                 messages: Vec::new(),

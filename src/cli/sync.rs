@@ -22,6 +22,9 @@ use serde::Serialize;
 use sync_core::chartmogul::ApiError;
 use sync_core::engine::{self, Budget, Counts, EngineError, Mode, Rejected, Report, RunRequest};
 
+use plugin_host::{PluginHost, Policy};
+use sync_core::plugin::{NoPlugins, Plugins};
+
 use super::common::{self, ChartMogulArgs, SourceArgs};
 use super::progress::Bar;
 use super::{CliError, EXIT_OK, EXIT_REJECTED, table};
@@ -46,6 +49,32 @@ pub struct SyncArgs {
     /// addon, else the defaults
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A plugin component (.wasm, docs/plugins.md) that sees each client before it is sent;
+    /// repeatable, applied in order
+    #[arg(long = "plugin", value_name = "PATH")]
+    pub plugins: Vec<PathBuf>,
+    /// When a plugin fails on a client: skip the client (fail-closed) or send it as it was
+    /// before that plugin (fail-open)
+    #[arg(long, value_enum, default_value_t = PluginPolicy::FailClosed)]
+    pub plugin_policy: PluginPolicy,
+}
+
+/// `--plugin-policy`.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluginPolicy {
+    FailClosed,
+    FailOpen,
+}
+
+/// Where compiled plugins are kept between runs: `$XDG_CACHE_HOME` or `~/.cache`, else the
+/// temp dir.
+fn plugin_cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("whmcs-chartmogul")
+        .join("plugins")
 }
 
 /// What `--json` prints.
@@ -123,15 +152,45 @@ fn sync(args: &SyncArgs, key: &str) -> Result<u8, CliError> {
         budget: Budget::default(),
         now: common::now(),
     };
+    let host = if args.plugins.is_empty() {
+        None
+    } else {
+        Some(
+            PluginHost::new(Some(plugin_cache_dir()), plugin_host::Limits::default())
+                .map_err(|e| CliError::usage(format!("cannot start the plugin host: {e}")))?,
+        )
+    };
+    let mut chain = match &host {
+        None => None,
+        Some(h) => {
+            let policy = match args.plugin_policy {
+                PluginPolicy::FailClosed => Policy::FailClosed,
+                PluginPolicy::FailOpen => Policy::FailOpen,
+            };
+            let loaded = args
+                .plugins
+                .iter()
+                .map(|p| h.load_file(p, policy))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| CliError::usage(format!("--plugin: {e}")))?;
+            Some(h.chain(loaded))
+        }
+    };
+    let mut no_plugins = NoPlugins;
+    let plugins: &mut dyn Plugins = match chain.as_mut() {
+        Some(c) => c,
+        None => &mut no_plugins,
+    };
     let started = Instant::now();
     let mut bar = Bar::new(if args.dry_run { "planning" } else { "syncing" });
     bar.start();
-    let result = engine::run(
+    let result = engine::run_with_plugins(
         &mut db,
         &mut client,
         &settings,
         &config,
         request,
+        plugins,
         &mut |p| bar.update(p),
     );
     bar.finish();

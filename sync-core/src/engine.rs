@@ -341,11 +341,37 @@ pub fn run_with_plugins<D: Db, T: Transport>(
     // The engine has no clock: the end is the start plus the time the transport measured.
     let took = engine_elapsed(client.transport().elapsed(), started);
     let finished = state.finish_run(run_id, status, &counts, error.as_deref(), now + took);
+    // Transactions travel inside their invoices' ledger rows; their running total is kept
+    // apart so status can show it without reading every invoice row.
+    let sent_transactions = report.counts.get("transactions").map_or(0, |c| c.created);
+    let counted = if sent_transactions > 0 {
+        add_to_counter(&mut state, TRANSACTIONS_SENT, sent_transactions, now + took)
+    } else {
+        Ok(())
+    };
     let unlocked = state.unlock(LOCK, &config.holder);
     let report = result.map(|()| report)?;
     finished?;
     unlocked?;
+    counted?;
     Ok(report)
+}
+
+/// The stored setting with the number of transactions sent so far (all runs).
+pub const TRANSACTIONS_SENT: &str = "stats.transactions_sent";
+
+fn add_to_counter<D: Db>(
+    state: &mut State<D>,
+    name: &str,
+    n: u64,
+    at: DateTime<Utc>,
+) -> Result<(), StateError> {
+    let before: u64 = state
+        .setting(name)?
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0);
+    state.set_setting(name, &(before + n).to_string(), at)?;
+    Ok(())
 }
 
 /// Plans every client against the ledger without sending or recording anything.
