@@ -177,8 +177,12 @@ namespace ChartMogulSync {
          * WHMCS MRR (computed from services) vs ChartMogul MRR, at the end of each of the last
          * `$months` months, in the default currency's cents (other currencies converted with
          * WHMCS's rates). ChartMogul's value is null when it could not be fetched.
+         *
+         * The chart is stored: without `$refresh` the stored one is returned (cron's incremental
+         * and daily batches recompute it once it is an hour old), and it is computed now only when
+         * there is none. Computing reads every client, so admin pages should not pass `$refresh`.
          * @return list<array{month: string, currency: ?string, whmcs: int, chartmogul: ?int}>
          */
-        public function mrrHistory(int $months = 12): array {}
+        public function mrrHistory(int $months = 12, bool $refresh = false): array {}
     }
 }

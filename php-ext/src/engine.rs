@@ -36,8 +36,8 @@ use plugin_host::{Limits as PluginLimits, PluginHost, Policy};
 const DEFAULT_BASE_URL: &str = "https://api.chartmogul.com/v1";
 /// The stored setting that holds the Dashboard's MRR chart between syncs.
 const MRR_CACHE: &str = "cache.mrr_history";
-/// How long the MRR chart is reused when no sync finished since it was computed.
-const MRR_CACHE_SECONDS: i64 = 600;
+/// Cron batches recompute the stored MRR chart once it is this old.
+const MRR_CACHE_SECONDS: i64 = 3600;
 
 type PhpOut<T> = Result<T, PhpException>;
 
@@ -354,13 +354,13 @@ impl Engine {
                     .collect()
             })
             .unwrap_or_default();
-        let changed = report
-            .counts
-            .values()
-            .any(|c| c.created + c.updated + c.deleted + c.cancelled > 0);
-        if changed && mode != Mode::Products {
-            // The chart is recomputed on its next view.
-            State::new(&mut db).set_setting(MRR_CACHE, "", now())?;
+        // The Dashboard only reads the chart; cron's batches keep it fresh (admin batches must
+        // stay short, so they never compute it).
+        if report.finished
+            && matches!(kind, "incremental" | "daily")
+            && mrr_cache_age(&mut db)?.is_none_or(|age| age >= MRR_CACHE_SECONDS)
+        {
+            self.compute_mrr_history(&mut db, 12)?;
         }
         let (mut done, mut total) = last;
         if mode == Mode::Full && last == (0, 0) {
@@ -922,82 +922,98 @@ impl Engine {
         .map(|j| to_table(&j))
     }
 
-    /// WHMCS MRR vs ChartMogul MRR at the end of each of the last `months` months.
-    #[php(defaults(months = 12))]
-    pub fn mrr_history(&self, months: i64) -> PhpOut<ZBox<ZendHashTable>> {
+    /// WHMCS MRR vs ChartMogul MRR at the end of each of the last `months` months: the stored
+    /// chart (kept fresh by cron's batches), or computed now when there is none or `refresh`.
+    #[php(defaults(months = 12, refresh = false))]
+    pub fn mrr_history(&self, months: i64, refresh: bool) -> PhpOut<ZBox<ZendHashTable>> {
         self.guard(|e| {
             let months = months.clamp(1, 36) as u32;
             let mut db = e.db()?;
             State::new(&mut db).migrate()?;
-            let n = now();
-            if let Some(cached) = State::new(&mut db).setting(MRR_CACHE)?
+            if !refresh
+                && let Some(cached) = State::new(&mut db).setting(MRR_CACHE)?
                 && let Ok(v) = serde_json::from_str::<Json>(&cached)
                 && v["months"].as_u64() == Some(u64::from(months))
-                && v["computed_at"]
-                    .as_i64()
-                    .is_some_and(|t| n.timestamp() - t < MRR_CACHE_SECONDS)
             {
                 return Ok(v["rows"].clone());
             }
-            let settings = Self::stored_settings(&mut db)?;
-            let (catalog, _) = Reader::new(&mut db).catalog()?;
-            MapContext::new(&catalog, &settings, n)
-                .map_err(|e| Failure::Configuration(e.to_string()))?;
-            let ends = month_ends(n.date_naive(), months);
-            let rates: BTreeMap<String, String> = catalog
-                .currencies
-                .values()
-                .map(|c| (c.code.trim().to_ascii_uppercase(), c.rate.clone()))
-                .collect();
-            let default_currency = catalog
-                .currencies
-                .values()
-                .find(|c| c.default)
-                .map(|c| c.code.trim().to_ascii_uppercase());
-            let mut whmcs = vec![0i64; ends.len()];
-            let mut reader = Reader::new(&mut db);
-            for page in reader.bundles() {
-                let page = page?;
-                for bundle in &page.bundles {
-                    for (i, end) in ends.iter().enumerate() {
-                        for (currency, cents) in
-                            sync_core::mrr::whmcs_mrr(bundle, &catalog, &settings, *end)
-                        {
-                            let rate = rates.get(&currency).map_or("1", String::as_str);
-                            whmcs[i] += convert_cents(cents, rate).unwrap_or(0);
-                        }
-                    }
-                }
-            }
-            let chartmogul: BTreeMap<String, i64> = match e.options.client(Duration::from_secs(5)) {
-                Ok(mut client) => {
-                    let start = ends.first().map(|d| d.to_string()).unwrap_or_default();
-                    let end = ends.last().map(|d| d.to_string()).unwrap_or_default();
-                    client
-                        .mrr_metrics(&start, &end, "month")
-                        .map(|entries| entries.into_iter().map(|m| (m.date, m.mrr)).collect())
-                        .unwrap_or_default()
-                }
-                Err(_) => BTreeMap::new(),
-            };
-            let rows: Vec<Json> = ends
-                .iter()
-                .zip(whmcs)
-                .map(|(end, w)| {
-                    let month = format!("{:04}-{:02}", end.year(), end.month());
-                    let cm = chartmogul
-                        .iter()
-                        .find(|(d, _)| d.starts_with(&month))
-                        .map(|(_, v)| *v);
-                    json!({"month": month, "currency": default_currency, "whmcs": w, "chartmogul": cm})
-                })
-                .collect();
-            let cache = json!({"months": months, "computed_at": n.timestamp(), "rows": rows});
-            State::new(&mut db).set_setting(MRR_CACHE, &cache.to_string(), n)?;
-            Ok(Json::Array(rows))
+            e.compute_mrr_history(&mut db, months)
         })
         .map(|j| to_table(&j))
     }
+}
+
+impl Engine {
+    /// Computes the MRR chart (every client's services at each month end, and ChartMogul's
+    /// `/metrics/mrr`) and stores it.
+    fn compute_mrr_history(&self, db: &mut PdoDb, months: u32) -> Result<Json, Failure> {
+        let n = now();
+        let settings = Self::stored_settings(db)?;
+        let (catalog, _) = Reader::new(&mut *db).catalog()?;
+        MapContext::new(&catalog, &settings, n)
+            .map_err(|e| Failure::Configuration(e.to_string()))?;
+        let ends = month_ends(n.date_naive(), months);
+        let rates: BTreeMap<String, String> = catalog
+            .currencies
+            .values()
+            .map(|c| (c.code.trim().to_ascii_uppercase(), c.rate.clone()))
+            .collect();
+        let default_currency = catalog
+            .currencies
+            .values()
+            .find(|c| c.default)
+            .map(|c| c.code.trim().to_ascii_uppercase());
+        let mut whmcs = vec![0i64; ends.len()];
+        let mut reader = Reader::new(&mut *db);
+        for page in reader.bundles() {
+            let page = page?;
+            for bundle in &page.bundles {
+                for (i, end) in ends.iter().enumerate() {
+                    for (currency, cents) in
+                        sync_core::mrr::whmcs_mrr(bundle, &catalog, &settings, *end)
+                    {
+                        let rate = rates.get(&currency).map_or("1", String::as_str);
+                        whmcs[i] += convert_cents(cents, rate).unwrap_or(0);
+                    }
+                }
+            }
+        }
+        let chartmogul: BTreeMap<String, i64> = match self.options.client(Duration::from_secs(5)) {
+            Ok(mut client) => {
+                let start = ends.first().map(|d| d.to_string()).unwrap_or_default();
+                let end = ends.last().map(|d| d.to_string()).unwrap_or_default();
+                client
+                    .mrr_metrics(&start, &end, "month")
+                    .map(|entries| entries.into_iter().map(|m| (m.date, m.mrr)).collect())
+                    .unwrap_or_default()
+            }
+            Err(_) => BTreeMap::new(),
+        };
+        let rows: Vec<Json> = ends
+            .iter()
+            .zip(whmcs)
+            .map(|(end, w)| {
+                let month = format!("{:04}-{:02}", end.year(), end.month());
+                let cm = chartmogul
+                    .iter()
+                    .find(|(d, _)| d.starts_with(&month))
+                    .map(|(_, v)| *v);
+                json!({"month": month, "currency": default_currency, "whmcs": w, "chartmogul": cm})
+            })
+            .collect();
+        let cache = json!({"months": months, "computed_at": n.timestamp(), "rows": rows});
+        State::new(&mut *db).set_setting(MRR_CACHE, &cache.to_string(), n)?;
+        Ok(Json::Array(rows))
+    }
+}
+
+/// Seconds since the stored MRR chart was computed (`None`: there is none).
+fn mrr_cache_age(db: &mut PdoDb) -> Result<Option<i64>, Failure> {
+    Ok(State::new(db)
+        .setting(MRR_CACHE)?
+        .and_then(|c| serde_json::from_str::<Json>(&c).ok())
+        .and_then(|v| v["computed_at"].as_i64())
+        .map(|t| now().timestamp() - t))
 }
 
 #[cfg(test)]
