@@ -11,22 +11,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::Utc;
 use plugin_host::{Limits, LoadError, PluginHost, Policy};
 use sync_core::Settings;
-use sync_core::db::{Db, Value};
 use sync_core::map::{ClientExport, MapContext, map_client};
 use sync_core::plugin::{PluginContext, Plugins, Verdict, encode};
-use sync_core::read::Reader;
 use sync_core::whmcs::{Catalog, ClientBundle};
-
-fn text(v: &Value) -> String {
-    match v {
-        Value::Text(s) => s.clone(),
-        Value::Int(i) => i.to_string(),
-        other => panic!("unexpected value {other:?}"),
-    }
-}
 
 fn plugin(name: &str) -> PathBuf {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -69,31 +59,13 @@ fn seeded(scale: &str, name: &str) -> Seeded {
         .status()
         .unwrap();
     assert!(status.success(), "seed failed: {status}");
-    let mut db = whmcs_chartmogul::db::open(&source).unwrap();
-    let meta = |db: &mut dyn Db, key: &str| {
-        text(
-            &db.query(
-                "SELECT `value` FROM `seed_meta` WHERE `key` = ?",
-                &[key.into()],
-            )
-            .unwrap()[0][0],
-        )
-    };
-    let settings = Settings::from_toml(&meta(db.as_mut(), "settings_toml")).unwrap();
-    let today = NaiveDate::parse_from_str(&meta(db.as_mut(), "today"), "%Y-%m-%d").unwrap();
-    let now = Utc.from_utc_datetime(&today.and_hms_opt(0, 0, 0).unwrap());
-    let mut reader = Reader::new(db);
-    let (catalog, _) = reader.catalog().unwrap();
-    let mut bundles = Vec::new();
-    for page in reader.bundles() {
-        bundles.extend(page.unwrap().bundles);
-    }
+    let loaded = whmcs_chartmogul::seed::fixture::load(&source).unwrap();
     Seeded {
         source,
-        settings,
-        now,
-        catalog,
-        bundles,
+        settings: loaded.settings,
+        now: loaded.now,
+        catalog: loaded.catalog,
+        bundles: loaded.bundles,
     }
 }
 

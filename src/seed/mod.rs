@@ -52,6 +52,7 @@ mod clients;
 mod company;
 mod emit;
 mod expected;
+pub mod fixture;
 mod ids;
 mod model;
 mod plan;
