@@ -167,6 +167,29 @@ final class HarnessClient
         return $this->request('POST', $this->url($path), http_build_query($fields));
     }
 
+    /**
+     * POSTs a multipart/form-data form: flat $fields plus $files (field name => local path, sent
+     * under $names[field] or the path's basename). $withToken as in post().
+     *
+     * @param array<string, string> $fields
+     * @param array<string, string> $files
+     * @param array<string, string> $names
+     */
+    public function postFiles(string $path, array $fields, array $files, bool $withToken = false, array $names = []): HarnessResponse
+    {
+        if ($withToken) {
+            $token = $this->csrfToken();
+            if ($token === null) {
+                throw new RuntimeException('no CSRF token on the last page (' . ($this->last?->url ?? 'no request yet') . ')');
+            }
+            $fields['token'] = $token;
+        }
+        foreach ($files as $field => $file) {
+            $fields[$field] = new \CURLFile($file, 'application/octet-stream', $names[$field] ?? basename($file));
+        }
+        return $this->request('POST', $this->url($path), $fields);
+    }
+
     /** Follows a redirect response (GET), relative to the URL that answered it. */
     public function follow(?HarnessResponse $response = null): HarnessResponse
     {
@@ -265,7 +288,8 @@ final class HarnessClient
         return $url;
     }
 
-    private function request(string $method, string $url, ?string $body = null): HarnessResponse
+    /** @param string|array<string, mixed>|null $body an array is sent as multipart/form-data */
+    private function request(string $method, string $url, string|array|null $body = null): HarnessResponse
     {
         $headers = [];
         $curl = curl_init($url);
@@ -277,7 +301,7 @@ final class HarnessClient
             CURLOPT_TIMEOUT_MS => (int) ($this->timeout * 1000),
             CURLOPT_HTTPHEADER => array_filter([
                 $cookie !== '' ? "Cookie: $cookie" : null,
-                $body !== null ? 'Content-Type: application/x-www-form-urlencoded' : null,
+                is_string($body) ? 'Content-Type: application/x-www-form-urlencoded' : null,
             ]),
             CURLOPT_HEADERFUNCTION => static function ($ch, string $line) use (&$headers): int {
                 if (str_contains($line, ':')) {

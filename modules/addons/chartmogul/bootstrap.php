@@ -11,7 +11,7 @@ if (!defined('WHMCS')) {
 foreach ([
     'lib/AddonSettings.php', 'lib/Credentials.php', 'lib/EngineFactory.php', 'lib/AdminUser.php',
     'lib/Permissions.php', 'lib/Lang.php', 'lib/Format.php', 'lib/EngineError.php', 'lib/Activity.php',
-    'lib/CronClock.php', 'lib/HookRuntime.php', 'lib/HookEvents.php', 'lib/CronSync.php',
+    'lib/CronClock.php', 'lib/HookRuntime.php', 'lib/HookEvents.php', 'lib/CronSync.php', 'lib/Plugins.php',
     'lib/Admin/Context.php', 'lib/Admin/InvalidInput.php', 'lib/Admin/FormInput.php',
     'lib/Admin/AdminPage.php', 'lib/Admin/AjaxEndpoint.php',
 ] as $chartmogulFile) {

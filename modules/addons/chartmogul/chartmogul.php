@@ -124,13 +124,14 @@ function chartmogul_deactivate(): array
     }
     try {
         (new EngineFactory($settings, new Credentials($settings)))->local('addon')->uninstall();
+        (new \WHMCS\Module\Addon\ChartMogul\Plugins($settings))->removeFiles();
         AddonSettings::deleteOwnRows();
     } catch (\Throwable $e) {
         return ['status' => 'error', 'description' => 'Could not remove the ChartMogul sync data: '
             . chartmogul_safe_message($e) . ' The addon stays active; try again, or untick "remove all data" on its Settings tab.'];
     }
     return ['status' => 'success', 'description' => 'ChartMogul sync deactivated and all of its data removed '
-        . '(tables mod_chartmogul_*, saved keys and permissions). Data already in ChartMogul is untouched.'];
+        . '(tables mod_chartmogul_*, saved keys, permissions and plugins). Data already in ChartMogul is untouched.'];
 }
 
 /** Runs the engine's migrations after the addon's version changed. */

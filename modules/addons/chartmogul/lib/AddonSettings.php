@@ -29,11 +29,18 @@ final class AddonSettings
     public const PERMISSIONS = 'permissions';
     public const SKIP_NOTICE = 'skip_notice';
     public const LAST_CRON_AT = 'last_cron_at';
+    /** JSON list of uploaded plugins (lib/Plugins.php). */
+    public const PLUGINS = 'plugins';
+    /** JSON of the per-plugin counters of the last batch that ran plugins. */
+    public const PLUGIN_STATS = 'plugin_stats';
+    /** The folder chosen for plugin files on the first upload. */
+    public const PLUGIN_DIR = 'plugin_dir';
 
     /** Rows written by this addon, removed with "remove all data on deactivate". */
     public const OWN_ROWS = [
         self::API_KEY_ENCRYPTED, self::SECRET_KEY_ENCRYPTED, self::API_BASE_URL,
         self::REMOVE_DATA_ON_DEACTIVATE, self::PERMISSIONS, self::SKIP_NOTICE, self::LAST_CRON_AT,
+        self::PLUGINS, self::PLUGIN_STATS, self::PLUGIN_DIR,
     ];
 
     public const DEFAULT_DATA_SOURCE = 'WHMCS';

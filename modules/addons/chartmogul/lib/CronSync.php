@@ -64,6 +64,7 @@ final class CronSync
         $summary = ['finished' => false, 'done' => 0, 'total' => 0, 'batches' => 0, 'rejected' => 0];
         while (($left = $deadlineMs - self::now()) >= self::MIN_BATCH_MS) {
             $r = $engine->runBatch($kind, 0, min(self::BUDGET_MS, $left));
+            Plugins::recordStats($kind, $r);
             $stalled = $summary['batches'] > 0 && (int) $r['done'] === $summary['done']
                 && (int) $r['total'] === $summary['total'] && (int) ($r['requests'] ?? 0) === 0;
             $summary['batches']++;

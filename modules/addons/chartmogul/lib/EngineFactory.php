@@ -40,6 +40,32 @@ final class EngineFactory
     }
 
     /**
+     * The engine for batch runs (clients, products, incremental, daily): connected(), plus the
+     * enabled plugins in their order and the folder for their compiled copies. Plugin files are
+     * only read when a batch starts, so a broken plugin surfaces from runBatch() as a
+     * ConfigurationError naming it (Plugins::isPluginError()).
+     * @throws \ChartMogulSync\ConfigurationError
+     */
+    public function forBatches(string $trigger): \ChartMogulSync\Engine
+    {
+        $options = $this->localOptions($trigger) + $this->credentials->engineOptions();
+        $options['base_url'] = $this->settings->baseUrl();
+        $plugins = new Plugins($this->settings);
+        $enabled = $plugins->engineOption();
+        if ($enabled !== []) {
+            $options['plugins'] = $enabled;
+            $options['plugin_cache'] = $plugins->cacheDir();
+        }
+        return new \ChartMogulSync\Engine(self::pdo(), $options);
+    }
+
+    /** Whether batch engines get any plugin (for telling plugin errors apart). */
+    public function hasEnabledPlugins(): bool
+    {
+        return (new Plugins($this->settings))->engineOption() !== [];
+    }
+
+    /**
      * The engine without credentials or API address: for work that never calls ChartMogul
      * (migrate, enqueue, settings, logs). It still builds when the connection settings are
      * wrong, so the admin can reach the Settings tab and fix them.

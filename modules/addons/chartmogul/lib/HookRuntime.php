@@ -41,7 +41,8 @@ final class HookRuntime
             return null;
         }
         $factory = new EngineFactory($settings, $credentials);
-        return self::$engines[$trigger] = $connected ? $factory->connected($trigger) : $factory->local($trigger);
+        // Only cron connects, and only to run batches: those carry the enabled plugins.
+        return self::$engines[$trigger] = $connected ? $factory->forBatches($trigger) : $factory->local($trigger);
     }
 
     /** Runs $work and swallows anything it throws into one short, redacted activity-log line. */
@@ -54,7 +55,9 @@ final class HookRuntime
         } catch (\Throwable $e) {
             $message = $e instanceof \ChartMogulSync\Exception ? $e->getMessage() : get_class($e) . ': ' . $e->getMessage();
             $message = self::$credentials !== null ? self::$credentials->redact($message) : $message;
-            Activity::log($what . ' failed: ' . mb_substr($message, 0, 500) . ' (nothing is lost; the next run resumes)');
+            // A plugin that cannot load stops every run until an admin disables it: say so.
+            $hint = Plugins::isPluginError($e) ? ' ' . Plugins::DISABLE_HINT : '';
+            Activity::log($what . ' failed: ' . mb_substr($message, 0, 500) . $hint . ' (nothing is lost; the next run resumes)');
         }
     }
 }

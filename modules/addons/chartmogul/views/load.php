@@ -7,7 +7,7 @@ if (!defined('WHMCS')) {
 
 foreach ([
     'helpers.php', 'layout.php', 'sync.php', 'chart.php', 'dashboard.php', 'products.php', 'clients.php',
-    'trial.php', 'cron.php', 'logs.php', 'settings.php',
+    'trial.php', 'cron.php', 'logs.php', 'settings.php', 'plugins.php',
 ] as $chartmogulView) {
     require_once __DIR__ . '/' . $chartmogulView;
 }

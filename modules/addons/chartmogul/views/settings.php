@@ -1,6 +1,6 @@
 <?php
 // Settings: the mapping settings of mapping.md §10, the ChartMogul connection, who may do what,
-// and what deactivation does with the data.
+// what deactivation does with the data, and the plugins (views/plugins.php).
 
 namespace WHMCS\Module\Addon\ChartMogul\View;
 
@@ -18,7 +18,7 @@ const BOOL_SETTINGS = ['export_zero_invoices', 'export_leads', 'propagate_deleti
 /**
  * @param array{modulelink: string, settings: ?array, settingsError: ?string, errors: array<string, ?string>,
  *   connection: array, roles: list<object>, permissions: Permissions, accessRoles: list<int>,
- *   currentRoleId: int, removeOnDeactivate: bool, canConfigure: bool} $d
+ *   currentRoleId: int, removeOnDeactivate: bool, canConfigure: bool, plugins: array} $d
  */
 function settings(array $d): string
 {
@@ -28,7 +28,8 @@ function settings(array $d): string
         . panel(t('set_connection_title'), connection_form($d), 'cm-connection-settings-panel')
         . panel(t('set_deactivate_title'), deactivate_form($d), 'cm-deactivate-panel')
         . '</div></div>'
-        . panel(t('perm_title'), permissions_form($d), 'cm-permissions-panel');
+        . panel(t('perm_title'), permissions_form($d), 'cm-permissions-panel')
+        . plugins_section($d);
 }
 
 function form_open(string $modulelink, string $id, string $action): string

@@ -12,6 +12,7 @@ use WHMCS\Module\Addon\ChartMogul\AddonSettings;
 use WHMCS\Module\Addon\ChartMogul\CronClock;
 use WHMCS\Module\Addon\ChartMogul\EngineFactory;
 use WHMCS\Module\Addon\ChartMogul\Permissions;
+use WHMCS\Module\Addon\ChartMogul\Plugins;
 use WHMCS\Module\Addon\ChartMogul\View;
 
 final class AdminPage
@@ -24,6 +25,8 @@ final class AdminPage
         'save_connection' => Permissions::CONFIGURE,
         'save_permissions' => Permissions::CONFIGURE,
         'save_deactivate' => Permissions::CONFIGURE,
+        'save_plugin_upload' => Permissions::CONFIGURE,
+        'save_plugin' => Permissions::CONFIGURE,
     ];
 
     private Context $ctx;
@@ -127,6 +130,12 @@ final class AdminPage
                 case 'save_deactivate':
                     $this->postDeactivate();
                     break;
+                case 'save_plugin_upload':
+                    $this->postPluginUpload();
+                    break;
+                case 'save_plugin':
+                    $this->postPlugin();
+                    break;
             }
         } catch (InvalidInput $e) {
             $this->formErrors[$form] = $e->getMessage();
@@ -225,6 +234,24 @@ final class AdminPage
         $on = FormInput::ticked($_POST, 'remove_data_on_deactivate');
         $this->ctx->settings->set(AddonSettings::REMOVE_DATA_ON_DEACTIVATE, $on ? 'on' : '');
         $this->notices[] = ['success', $this->ctx->lang->get($on ? 'saved_remove_on' : 'saved_remove_off')];
+    }
+
+    private function postPluginUpload(): void
+    {
+        $file = $_FILES['plugin_file'] ?? [];
+        $entry = (new Plugins($this->ctx->settings))->upload(is_array($file) ? $file : [],
+            FormInput::text($_POST, 'policy') ?: Plugins::DEFAULT_POLICY);
+        $this->notices[] = ['success', $this->ctx->lang->get('plugin_uploaded', $entry['name'])];
+    }
+
+    /** One plugin's row: op = enable, disable, up, down, remove or policy. */
+    private function postPlugin(): void
+    {
+        $name = FormInput::text($_POST, 'name');
+        $op = FormInput::text($_POST, 'op');
+        (new Plugins($this->ctx->settings))->change($name, $op, FormInput::text($_POST, 'policy'));
+        $key = in_array($op, ['enable', 'disable', 'remove'], true) ? 'plugin_' . $op . 'd_msg' : 'plugin_changed';
+        $this->notices[] = ['success', $this->ctx->lang->get($key, $name)];
     }
 
     // ---- tabs -------------------------------------------------------------------------------
@@ -425,6 +452,46 @@ final class AdminPage
             'accessRoles' => Permissions::whmcsAccessRoles($stored),
             'currentRoleId' => $this->ctx->admin !== null ? $this->ctx->admin->roleId : 0,
             'removeOnDeactivate' => $stored->isOn(AddonSettings::REMOVE_DATA_ON_DEACTIVATE),
+            'plugins' => $this->pluginsData(),
+        ];
+    }
+
+    /** The Plugins section: each plugin with its last failures/drops and last batch counters. */
+    private function pluginsData(): array
+    {
+        $plugins = new Plugins($this->ctx->settings);
+        $stats = $plugins->lastStats();
+        $rows = [];
+        foreach ($plugins->all() as $plugin) {
+            $name = $plugin['name'];
+            $entries = [];
+            $logError = null;
+            foreach (['plugin_failed', 'plugin_dropped'] as $kind) {
+                [$logs, $error] = $this->attempt(static fn ($e) => $e->logs(['kind' => $kind, 'search' => $name], 1, 3));
+                $logError ??= $error;
+                foreach (is_array($logs) ? ($logs['entries'] ?? []) : [] as $entry) {
+                    $entry['message'] = $this->ctx->credentials->redact((string) ($entry['message'] ?? ''));
+                    $entries[] = $entry;
+                }
+            }
+            usort($entries, static fn (array $a, array $b): int => [(string) ($b['time'] ?? ''), (int) ($b['id'] ?? 0)]
+                <=> [(string) ($a['time'] ?? ''), (int) ($a['id'] ?? 0)]);
+            $stat = $stats['plugins'][$name] ?? null;
+            if (is_array($stat) && isset($stat['last_error'])) {
+                $stat['last_error'] = $this->ctx->credentials->redact((string) $stat['last_error']);
+            }
+            $rows[] = $plugin + [
+                'events' => array_slice($entries, 0, 3),
+                'eventsError' => $logError,
+                'stats' => $stat,
+            ];
+        }
+        return [
+            'list' => $rows,
+            'statsAt' => $stats['at'],
+            'statsKind' => $stats['kind'],
+            'error' => $this->formErrors['plugin_upload'] ?? ($this->formErrors['plugin'] ?? null),
+            'maxMb' => (int) (Plugins::MAX_BYTES / 1024 / 1024),
         ];
     }
 }

@@ -15,6 +15,7 @@ use WHMCS\Module\Addon\ChartMogul\EngineError;
 use WHMCS\Module\Addon\ChartMogul\EngineFactory;
 use WHMCS\Module\Addon\ChartMogul\Format;
 use WHMCS\Module\Addon\ChartMogul\Permissions;
+use WHMCS\Module\Addon\ChartMogul\Plugins;
 
 final class AjaxEndpoint
 {
@@ -31,8 +32,8 @@ final class AjaxEndpoint
     private const PROGRESS_KINDS = ['products', 'clients', 'incremental', 'daily'];
 
     /** One batch: at most this many clients and this much time, so no web request runs long. */
-    private const BATCH_CLIENTS = 200;
-    private const BATCH_MILLIS = 5000;
+    private const BATCH_CLIENTS = 100;
+    private const BATCH_MILLIS = 1500;
 
     private Context $ctx;
 
@@ -105,11 +106,22 @@ final class AjaxEndpoint
         if (!$this->ctx->credentials->isConfigured()) {
             $this->fail(422, EngineError::CONFIGURATION, $this->ctx->lang->get('sync_needs_key'));
         }
-        $engine = $this->ctx->engine();
+        $this->ctx->engine();
         if ($this->ctx->connectionProblem() !== null) {
             $this->fail(422, EngineError::CONFIGURATION, $this->ctx->connectionProblem());
         }
-        $r = $engine->runBatch($kind, self::BATCH_CLIENTS, self::BATCH_MILLIS);
+        try {
+            $r = $this->ctx->batchEngine()->runBatch($kind, self::BATCH_CLIENTS, self::BATCH_MILLIS);
+        } catch (\ChartMogulSync\ConfigurationError $e) {
+            if (!Plugins::isPluginError($e)) {
+                throw $e;
+            }
+            // A plugin that cannot load (e.g. built for another interface version): name it and
+            // say where to switch it off.
+            $this->fail(422, EngineError::CONFIGURATION, $this->ctx->lang->get('plugin_error_batch',
+                $this->redact(trim($e->getMessage()))));
+        }
+        Plugins::recordStats($kind, $r);
         $rejected = [];
         foreach ($r['rejected'] ?? [] as $item) {
             $rejected[] = [

@@ -66,6 +66,20 @@ final class Context
         return $this->engine;
     }
 
+    /**
+     * The engine for runBatch(): engine() with the enabled plugins added. Call engine() first
+     * and check connectionProblem(); a ConfigurationError thrown here is the plugins' options.
+     * @throws \ChartMogulSync\ConfigurationError
+     */
+    public function batchEngine(): \ChartMogulSync\Engine
+    {
+        $factory = new EngineFactory($this->settings, $this->credentials);
+        if ($this->connectionProblem !== null || !$factory->hasEnabledPlugins()) {
+            return $this->engine();
+        }
+        return $factory->forBatches($this->admin !== null ? $this->admin->trigger() : 'addon');
+    }
+
     /** Forgets the engine after the connection settings changed, so the next call rebuilds it. */
     public function resetEngine(): void
     {
