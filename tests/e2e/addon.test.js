@@ -145,7 +145,7 @@ test('b. a reload in the middle of the clients sync resumes from where it was, t
   const total = JSON.parse(await page.getAttribute('#cm-sync-clients', 'data-progress')).total;
   await page.click('#cm-sync-clients-start');
 
-  // The first batch (at most 200 clients) answered: the bar moved but is not full. Reload now,
+  // The first batch (at most 100 clients) answered: the bar moved but is not full. Reload now,
   // while the page has the next batch on its way.
   await page.waitForFunction(() => {
     const v = Number(document.getElementById('cm-sync-clients-bar').getAttribute('aria-valuenow'));
