@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, all Rust tests (SQLite and a throwaway MariaDB),
-# the PHP extension smoke test, the PHPUnit tests on the WHMCS harness (tests/harness/), the
-# browser end-to-end tests of the addon (tests/e2e/), the engine's wasm build and a syntax check
-# of the PHP code. `.ci/run` installs what it needs
-# (mariadb-server, PHP, libclang, chromium, the wasm32-wasip2 target) on a fresh Debian machine
-# first.
+# the PHP extension smoke test (with hostile plugins in one PHP CLI process and under php-fpm),
+# the PHPUnit tests on the WHMCS harness (tests/harness/), the browser end-to-end tests of the
+# addon (tests/e2e/), the engine's wasm build and a syntax check of the PHP code. `.ci/run`
+# installs what it needs (mariadb-server, PHP, php-fpm, libclang, chromium, the wasm32-wasip2
+# target) on a fresh Debian machine first.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,9 +27,15 @@ step "cargo test --workspace"
 cargo test --workspace
 
 step "PHP extension smoke test"
-cargo build -p chartmogul_sync
+# The hostile-plugin tests also need the debug CLI (seed, simulator) and target/plugins/*.wasm
+# (built above by plugins/build.sh).
+cargo build -p chartmogul_sync -p whmcs-chartmogul
 php -d zend.assertions=1 -d extension="$PWD/target/debug/libchartmogul_sync.so" tests/php/extension_smoke.php
 php tests/php/stub_signatures.php "$PWD/target/debug/libchartmogul_sync.so"
+# Hostile plugins (loop, memory, trap, garbage, wrong version) many times in one PHP CLI process,
+# then through FastCGI under Debian's php-fpm (php8.2-fpm, cgi-fcgi from libfcgi-bin).
+php -d extension="$PWD/target/debug/libchartmogul_sync.so" tests/php/hostile_plugins.php
+bash tests/php/fpm_hostile.sh
 
 step "WHMCS harness and addon tests (phpunit)"
 # The harness (tests/harness/start.sh) needs the debug CLI (seed, simulator) and extension.
