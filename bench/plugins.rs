@@ -84,7 +84,7 @@ fn main() {
         )
         .unwrap_or_else(|e| panic!("{e} (run plugins/build.sh first)"));
     let context = PluginContext::new(&catalog, &settings, now);
-    let mut run_chain = |plugins: Vec<plugin_host::LoadedPlugin>| {
+    let run_chain = |plugins: Vec<plugin_host::LoadedPlugin>| {
         best(&mut || {
             let mut chain = host.chain(plugins.clone());
             chain.start(&context).unwrap();
