@@ -241,13 +241,13 @@ async function main() {
     ...rows,
     '',
     'The last row is the Dashboard opened right after a finished sync run (each GET follows one `batch` '
-      + 'kind=incremental): such a run clears the engine\'s cached MRR chart, so the page recomputes it. '
+      + 'kind=incremental): the page reads the stored chart, which cron's batches recompute hourly. '
       + `The engine calls alone (median of 3, \`bench-engine.php\`): \`mrrHistory(12)\` uncached ${f0(engine.mrr_history_uncached)} ms, `
       + `of which the WHMCS side (every client's services read, MRR at 12 month ends) ${f0(engine.mrr_history_uncached_chartmogul_stubbed)} ms `
       + `(ChartMogul stubbed) and ChartMogul's \`GET /metrics/mrr\` ${f0(engine.metrics_mrr_request)} ms (the simulator); `
       + `cached ${f1(engine.mrr_history_cached)} ms; \`status()\` ${f1(engine.status)} ms, \`plans()\` ${f1(engine.plans)} ms.`,
     '',
-    `\`batch\` AJAX calls (POST, one engine batch each: ≤ 200 clients, stops starting pages after 5 s)${cliNote}:`,
+    `\`batch\` AJAX calls (POST, one engine batch each: ≤ 100 clients, stops starting pages after 1.5 s)${cliNote}:`,
     '',
     `| batch | calls | p50 ms | p95 ms | max ms | max engine ms | ChartMogul requests | progress after | max ≤ ${BATCH_TARGET_MS} ms |`,
     '|---|---|---|---|---|---|---|---|---|',
