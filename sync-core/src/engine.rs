@@ -622,14 +622,7 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             let page = Reader::new(&mut *self.db).client_page(after, limit)?;
             let Some(last) = page.last_id else { break };
             self.log_issues(&page.errors)?;
-            let pending: Vec<Pending> = page
-                .bundles
-                .iter()
-                .map(|b| self.prepare(b, ctx))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .flatten()
-                .collect();
+            let pending = self.prepare_all(&page.bundles, ctx)?;
             let started_imports = self.send_page(pending, true)?;
             seen_clients += page.bundles.len() + page.errors.len();
             done += (page.bundles.len() + page.errors.len()) as u64;
@@ -817,14 +810,7 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
                     self.remove_client(id, None)?;
                 }
             }
-            let pending: Vec<Pending> = page
-                .bundles
-                .iter()
-                .map(|b| self.prepare(b, ctx))
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .flatten()
-                .collect();
+            let pending = self.prepare_all(&page.bundles, ctx)?;
             self.send_page(pending, false)?;
             done += chunk.len() as u64;
             progress(&Progress {
@@ -913,6 +899,19 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
     }
 
     // ----- one client: map and plan -----
+
+    /// [`Engine::prepare`] for a page: the clients that have something to plan.
+    fn prepare_all(
+        &mut self,
+        bundles: &[ClientBundle],
+        ctx: &MapContext<'_>,
+    ) -> Result<Vec<Pending>, EngineError> {
+        let mut out = Vec::with_capacity(bundles.len());
+        for b in bundles {
+            out.extend(self.prepare(b, ctx)?);
+        }
+        Ok(out)
+    }
 
     fn prepare(
         &mut self,
