@@ -4,7 +4,7 @@
 //!   cargo bench --bench plugins
 //!
 //! Prints µs per client for each path and the ratios against native (target for the component
-//! path: ≤ 1.5×), and the share of MessagePack encoding/decoding in the component path.
+//! path: ≤ 1.5×), and what encoding and decoding the payloads (MessagePack) costs natively.
 
 use std::path::Path;
 use std::process::Command;
@@ -60,15 +60,30 @@ fn main() {
             std::hint::black_box(map_client(b, &ctx));
         }
     });
-    let codec = best(&mut || {
+    let exports: Vec<ClientExport> = bundles.iter().map(|b| map_client(b, &ctx)).collect();
+    let bundle_bytes: Vec<Vec<u8>> = bundles.iter().map(encode).collect();
+    let export_bytes: Vec<Vec<u8>> = exports.iter().map(encode).collect();
+    let enc_b = best(&mut || {
         for b in &bundles {
-            let e = map_client(b, &ctx);
-            let bytes = encode(b);
-            std::hint::black_box(decode::<sync_core::whmcs::ClientBundle>(&bytes).unwrap());
-            let out = encode(&e);
-            std::hint::black_box(decode::<ClientExport>(&out).unwrap());
+            std::hint::black_box(encode(b));
         }
-    }) - native;
+    });
+    let dec_b = best(&mut || {
+        for b in &bundle_bytes {
+            std::hint::black_box(decode::<sync_core::whmcs::ClientBundle>(b).unwrap());
+        }
+    });
+    let enc_e = best(&mut || {
+        for e in &exports {
+            std::hint::black_box(encode(e));
+        }
+    });
+    let dec_e = best(&mut || {
+        for e in &export_bytes {
+            std::hint::black_box(decode::<ClientExport>(e).unwrap());
+        }
+    });
+    let kib = |v: &[Vec<u8>]| v.iter().map(Vec::len).sum::<usize>() as f64 / n / 1024.0;
 
     let host = PluginHost::new(None, Limits::default()).unwrap();
     let mapping = host
@@ -117,8 +132,14 @@ fn main() {
         with_plugin / native
     );
     println!(
-        "  of which MessagePack (bundle in + export out, host side): {:.1} µs/client",
-        us(codec)
+        "  MessagePack, natively: encode bundle {:.1}, decode bundle {:.1}, encode export {:.1}, \
+         decode export {:.1} µs/client (bundle {:.1} KiB, export {:.1} KiB)",
+        us(enc_b),
+        us(dec_b),
+        us(enc_e),
+        us(dec_e),
+        kib(&bundle_bytes),
+        kib(&export_bytes)
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,7 +15,7 @@ use chrono::Utc;
 use plugin_host::{Limits, LoadError, PluginHost, Policy};
 use sync_core::Settings;
 use sync_core::map::{ClientExport, MapContext, map_client};
-use sync_core::plugin::{PluginContext, Plugins, Verdict, encode};
+use sync_core::plugin::{PlanSource, PluginContext, Plugins, Verdict, encode};
 use sync_core::whmcs::{Catalog, ClientBundle};
 
 fn plugin(name: &str) -> PathBuf {
@@ -114,6 +114,22 @@ fn the_mapping_component_gives_byte_identical_payloads() {
     }
     assert_eq!(compared, s.bundles.len());
     assert!(compared > 100, "only {compared} clients compared");
+    // Plans are records too: the mapping keeps each as proposed.
+    let plans: std::collections::BTreeMap<String, sync_core::chartmogul::types::Plan> = s
+        .bundles
+        .iter()
+        .flat_map(|b| map_client(b, &ctx).plans)
+        .map(|p| (p.external_id.clone(), p))
+        .collect();
+    assert!(plans.len() > 10, "{}", plans.len());
+    for (ext, plan) in plans {
+        let source = PlanSource::of(&ext).expect("the mapping's plan ids read back");
+        assert_eq!(
+            chain.plan(&source, plan.clone()),
+            Verdict::Send(plan),
+            "{ext}"
+        );
+    }
     assert_eq!(chain.stats()[0].failures, 0);
 }
 

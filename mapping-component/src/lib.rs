@@ -9,6 +9,11 @@
 
 use std::cell::RefCell;
 
+mod arena;
+
+#[global_allocator]
+static ALLOC: arena::Arena = arena::Arena;
+
 use sync_core::map::{MapContext, map_client};
 use sync_core::plugin::{PluginContext, decode, encode};
 use sync_core::whmcs::ClientBundle;
@@ -41,6 +46,7 @@ impl Guest for Mapping {
     }
 
     fn decide(record: Envelope) -> Result<Decision, PluginError> {
+        let _scope = arena::Scope::enter();
         match record.kind {
             RecordKind::Plan => Ok(Decision::Keep),
             RecordKind::Client => CONTEXT.with(|c| {

@@ -18,8 +18,11 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sync_core::chartmogul::types::Plan;
 use sync_core::map::ClientExport;
-use sync_core::plugin::{self as api, PluginContext, PluginMessage, Verdict};
+use sync_core::plugin::{self as api, PlanSource, PluginContext, PluginMessage, Verdict};
 use sync_core::whmcs::ClientBundle;
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Config, Engine, Store, StoreLimits, StoreLimitsBuilder, Trap};
@@ -289,6 +292,16 @@ pub struct PluginChain<'h> {
     stats: Vec<PluginStats>,
 }
 
+/// One record on its way through the chain.
+struct Record {
+    kind: RecordKind,
+    external_id: String,
+    /// MessagePack of the WHMCS source.
+    source: Vec<u8>,
+    /// What the payload is, for the error about a replacement that does not decode.
+    what: &'static str,
+}
+
 /// Why one call failed, as the log says it.
 fn describe(e: &wasmtime::Error, limits: Limits) -> String {
     match e.downcast_ref::<Trap>() {
@@ -384,6 +397,75 @@ impl PluginChain<'_> {
         result
     }
 
+    /// Runs one record through every plugin in order. The payload travels as MessagePack: a
+    /// plugin's replacement is decoded once (to check it and to attribute a bad one to its
+    /// plugin) and its bytes go on to the next plugin as they are, so a chain costs one
+    /// encode, not one per plugin.
+    fn run<T: Serialize + DeserializeOwned>(
+        &mut self,
+        record: Record,
+        proposed: T,
+        keep_identity: impl Fn(&mut T, &T) -> bool,
+    ) -> Verdict<T> {
+        let mut current = proposed;
+        let mut current_bytes: Option<Vec<u8>> = None;
+        let mut envelope = Envelope {
+            kind: record.kind,
+            external_id: record.external_id,
+            source: record.source,
+            proposed: Vec::new(),
+        };
+        for i in 0..self.plugins.len() {
+            envelope.proposed = current_bytes
+                .take()
+                .unwrap_or_else(|| api::encode(&current));
+            let outcome = match self.decide(i, &envelope) {
+                Ok(Decision::Keep) => Ok(None),
+                Ok(Decision::Replace(bytes)) => api::decode::<T>(&bytes)
+                    .map(|r| Some((r, bytes)))
+                    .map_err(|e| format!("returned a payload that is not {}: {e}", record.what)),
+                Ok(Decision::Drop(reason)) => {
+                    self.record_stat(i, None);
+                    return Verdict::Drop {
+                        plugin: self.plugins[i].plugin.name.clone(),
+                        reason,
+                    };
+                }
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(None) => {
+                    self.record_stat(i, None);
+                    current_bytes = Some(std::mem::take(&mut envelope.proposed));
+                }
+                Ok(Some((mut r, bytes))) => {
+                    self.record_stat(i, None);
+                    // A replacement that tried to change the record's identity is put back,
+                    // and then its bytes no longer match it.
+                    let moved = keep_identity(&mut r, &current);
+                    current = r;
+                    current_bytes = (!moved).then_some(bytes);
+                }
+                Err(message) => {
+                    self.record_stat(i, Some(&message));
+                    let plugin = self.plugins[i].plugin.name.clone();
+                    match self.plugins[i].plugin.policy {
+                        Policy::FailClosed => return Verdict::Failed { plugin, message },
+                        Policy::FailOpen => {
+                            self.messages.push(PluginMessage {
+                                plugin,
+                                warning: true,
+                                message: format!("{message}; the record was sent unchanged"),
+                            });
+                            current_bytes = Some(std::mem::take(&mut envelope.proposed));
+                        }
+                    }
+                }
+            }
+        }
+        Verdict::Send(current)
+    }
+
     fn record_stat(&mut self, i: usize, error: Option<&str>) {
         let name = self.plugins[i].plugin.name.clone();
         if self.stats.len() <= i {
@@ -421,53 +503,38 @@ impl api::Plugins for PluginChain<'_> {
     }
 
     fn client(&mut self, bundle: &ClientBundle, proposed: ClientExport) -> Verdict {
-        let source = api::encode(bundle);
-        let mut current = proposed;
-        for i in 0..self.plugins.len() {
-            let envelope = Envelope {
-                kind: RecordKind::Client,
-                external_id: sync_core::map::ids::customer(bundle.client.id),
-                source: source.clone(),
-                proposed: api::encode(&current),
-            };
-            let outcome = match self.decide(i, &envelope) {
-                Ok(Decision::Keep) => Ok(None),
-                Ok(Decision::Replace(bytes)) => api::decode::<ClientExport>(&bytes)
-                    .map(Some)
-                    .map_err(|e| format!("returned a payload that is not a client export: {e}")),
-                Ok(Decision::Drop(reason)) => {
-                    self.record_stat(i, None);
-                    return Verdict::Drop {
-                        plugin: self.plugins[i].plugin.name.clone(),
-                        reason,
-                    };
-                }
-                Err(e) => Err(e),
-            };
-            match outcome {
-                Ok(replacement) => {
-                    self.record_stat(i, None);
-                    if let Some(mut r) = replacement {
-                        // A plugin cannot move a record to another client.
-                        r.client_id = current.client_id;
-                        current = r;
-                    }
-                }
-                Err(message) => {
-                    self.record_stat(i, Some(&message));
-                    let plugin = self.plugins[i].plugin.name.clone();
-                    match self.plugins[i].plugin.policy {
-                        Policy::FailClosed => return Verdict::Failed { plugin, message },
-                        Policy::FailOpen => self.messages.push(PluginMessage {
-                            plugin,
-                            warning: true,
-                            message: format!("{message}; the record was sent unchanged"),
-                        }),
-                    }
-                }
-            }
+        let record = Record {
+            kind: RecordKind::Client,
+            external_id: sync_core::map::ids::customer(bundle.client.id),
+            source: api::encode(bundle),
+            what: "a client export",
+        };
+        // A plugin cannot move a record to another client.
+        let keep = |r: &mut ClientExport, was: &ClientExport| {
+            std::mem::replace(&mut r.client_id, was.client_id) != was.client_id
+        };
+        match self.run(record, proposed, keep) {
+            Verdict::Send(e) => Verdict::Send(Box::new(e)),
+            Verdict::Drop { plugin, reason } => Verdict::Drop { plugin, reason },
+            Verdict::Failed { plugin, message } => Verdict::Failed { plugin, message },
         }
-        Verdict::Send(Box::new(current))
+    }
+
+    fn plan(&mut self, source: &PlanSource, proposed: Plan) -> Verdict<Plan> {
+        let record = Record {
+            kind: RecordKind::Plan,
+            external_id: proposed.external_id.clone(),
+            source: api::encode(source),
+            what: "a plan",
+        };
+        // Nor a plan to another external id.
+        self.run(record, proposed, |r, was| {
+            std::mem::replace(&mut r.external_id, was.external_id.clone()) != was.external_id
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.plugins.is_empty()
     }
 
     fn drain_messages(&mut self) -> Vec<PluginMessage> {

@@ -32,7 +32,7 @@ use crate::error::RecordError;
 use crate::map::changes::{self, ClientRemoval, SentInvoice};
 use crate::map::{self, ClientExport, MapContext, ids, map_client};
 use crate::plan::{ClientPlan, Sent, Write, plan_client};
-use crate::plugin::{NoPlugins, PluginContext, Plugins, Verdict};
+use crate::plugin::{NoPlugins, PlanSource, PluginContext, Plugins, Verdict};
 use crate::read::Reader;
 use crate::send::{Outcome, Rejection, Uuids, send_writes};
 use crate::settings::Settings;
@@ -283,7 +283,7 @@ pub fn run_with_plugins<D: Db, T: Transport>(
 ) -> Result<Report, EngineError> {
     let RunRequest { mode, budget, now } = request;
     if config.dry_run {
-        return dry_run(db, settings, mode, now);
+        return dry_run(db, settings, mode, now, plugins);
     }
     let mut state = State::new(&mut *db);
     state.migrate()?;
@@ -304,7 +304,7 @@ pub fn run_with_plugins<D: Db, T: Transport>(
     let started = client.transport().elapsed();
     let mut engine = Engine {
         db: &mut *db,
-        plugins,
+        gate: Gate::new(plugins),
         client,
         settings,
         config,
@@ -374,17 +374,23 @@ fn add_to_counter<D: Db>(
     Ok(())
 }
 
-/// Plans every client against the ledger without sending or recording anything.
+/// Plans every client against the ledger without sending or recording anything; plugins
+/// apply, so the preview is what a real run would send.
 fn dry_run<D: Db>(
     db: &mut D,
     settings: &Settings,
     mode: Mode,
     now: DateTime<Utc>,
+    plugins: &mut dyn Plugins,
 ) -> Result<Report, EngineError> {
     State::new(&mut *db).migrate()?;
     let (catalog, catalog_errors) = Reader::new(&mut *db).catalog()?;
     let ctx =
         MapContext::new(&catalog, settings, now).map_err(|e| EngineError::Config(e.to_string()))?;
+    let mut gate = Gate::new(plugins);
+    gate.plugins
+        .start(&PluginContext::new(&catalog, settings, now))
+        .map_err(EngineError::Config)?;
     let mut report = Report {
         mode: Some(mode),
         finished: true,
@@ -414,6 +420,9 @@ fn dry_run<D: Db>(
         for bundle in &page.bundles {
             let export = map_client(bundle, &ctx);
             issues.extend(export.issues.iter().cloned());
+            let Some(export) = gate.client(bundle, export, &mut issues) else {
+                continue;
+            };
             report.clients += 1;
             let ledger = State::new(&mut *db).ledger_for_client(bundle.client.id)?;
             let sent = sent_from_ledger(ledger).0;
@@ -457,9 +466,151 @@ fn engine_elapsed(now: Duration, started: Duration) -> chrono::Duration {
         .unwrap_or_else(|_| chrono::Duration::zero())
 }
 
+/// The run's plugins, and what they made of each plan so far (a plan is shared by many
+/// clients, so plugins see it once per run).
+struct Gate<'a> {
+    plugins: &'a mut dyn Plugins,
+    /// Plan external id → the plan to use, or why there is none (already logged).
+    plans: BTreeMap<String, Result<cm::Plan, String>>,
+}
+
+impl<'a> Gate<'a> {
+    fn new(plugins: &'a mut dyn Plugins) -> Self {
+        Gate {
+            plugins,
+            plans: BTreeMap::new(),
+        }
+    }
+
+    /// Moves what the plugins logged into `issues`, against a WHMCS record.
+    fn drain(&mut self, table: &str, id: Id, issues: &mut Vec<RecordError>) {
+        for m in self.plugins.drain_messages() {
+            if m.warning {
+                issues.push(RecordError::warning(
+                    table,
+                    id,
+                    None,
+                    "plugin_warning",
+                    format!("plugin {}: {}", m.plugin, m.message),
+                ));
+            }
+        }
+    }
+
+    /// A client's export as the plugins leave it, its plans included; `None` (with the reason
+    /// in `issues`) when nothing is to be planned for the client this run.
+    fn client(
+        &mut self,
+        bundle: &ClientBundle,
+        export: ClientExport,
+        issues: &mut Vec<RecordError>,
+    ) -> Option<ClientExport> {
+        if self.plugins.is_empty() {
+            return Some(export);
+        }
+        let client = bundle.client.id;
+        let verdict = self.plugins.client(bundle, export);
+        self.drain("tblclients", client, issues);
+        let mut export = match verdict {
+            Verdict::Send(export) => *export,
+            // Nothing is planned for the client this run; what ChartMogul holds stays.
+            Verdict::Drop { plugin, reason } => {
+                issues.push(RecordError::warning(
+                    "tblclients",
+                    client,
+                    None,
+                    "plugin_dropped",
+                    format!("plugin {plugin} dropped this client: {reason}"),
+                ));
+                return None;
+            }
+            Verdict::Failed { plugin, message } => {
+                issues.push(RecordError::error(
+                    "tblclients",
+                    client,
+                    None,
+                    "plugin_failed",
+                    format!("plugin {plugin} failed on this client: {message}"),
+                ));
+                return None;
+            }
+        };
+        for p in &mut export.plans {
+            match self.plan(p.clone(), issues) {
+                Ok(plan) => *p = plan,
+                Err(why) => {
+                    issues.push(RecordError::error(
+                        "tblclients",
+                        client,
+                        None,
+                        "plugin_refused_plan",
+                        format!(
+                            "this client's invoices need plan {}, which is not sent: {why}",
+                            p.external_id
+                        ),
+                    ));
+                    return None;
+                }
+            }
+        }
+        Some(export)
+    }
+
+    /// A plan as the plugins leave it (asked once per run), or why it is not sent.
+    fn plan(&mut self, plan: cm::Plan, issues: &mut Vec<RecordError>) -> Result<cm::Plan, String> {
+        if self.plugins.is_empty() {
+            return Ok(plan);
+        }
+        if let Some(done) = self.plans.get(&plan.external_id) {
+            return done.clone();
+        }
+        let key = plan.external_id.clone();
+        let outcome = match PlanSource::of(&key) {
+            // Every plan the mapping makes has a readable id; anything else passes as is.
+            None => Ok(plan),
+            Some(source) => {
+                let (table, id) = source.record();
+                let verdict = self.plugins.plan(&source, plan);
+                self.drain(table, id, issues);
+                match verdict {
+                    Verdict::Send(mut p) => {
+                        // A plugin cannot move a plan to another external id.
+                        p.external_id = key.clone();
+                        Ok(p)
+                    }
+                    Verdict::Drop { plugin, reason } => {
+                        let why = format!("plugin {plugin} dropped plan {key}: {reason}");
+                        issues.push(RecordError::warning(
+                            table,
+                            id,
+                            None,
+                            "plugin_dropped",
+                            why.clone(),
+                        ));
+                        Err(why)
+                    }
+                    Verdict::Failed { plugin, message } => {
+                        let why = format!("plugin {plugin} failed on plan {key}: {message}");
+                        issues.push(RecordError::error(
+                            table,
+                            id,
+                            None,
+                            "plugin_failed",
+                            why.clone(),
+                        ));
+                        Err(why)
+                    }
+                }
+            }
+        };
+        self.plans.insert(key, outcome.clone());
+        outcome
+    }
+}
+
 struct Engine<'a, D: Db, T: Transport> {
     db: &'a mut D,
-    plugins: &'a mut dyn Plugins,
+    gate: Gate<'a>,
     client: &'a mut Client<T>,
     settings: &'a Settings,
     config: &'a SyncConfig,
@@ -499,7 +650,8 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
         self.log_issues(&catalog_errors)?;
         let ctx = MapContext::new(&catalog, self.settings, self.now)
             .map_err(|e| EngineError::Config(e.to_string()))?;
-        self.plugins
+        self.gate
+            .plugins
             .start(&PluginContext::new(&catalog, self.settings, self.now))
             .map_err(EngineError::Config)?;
         match mode {
@@ -920,47 +1072,11 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
     ) -> Result<Option<Pending>, EngineError> {
         let export: ClientExport = map_client(bundle, ctx);
         self.log_issues(&export.issues)?;
-        let id = bundle.client.id;
-        let verdict = self.plugins.client(bundle, export);
-        let notes: Vec<RecordError> = self
-            .plugins
-            .drain_messages()
-            .into_iter()
-            .filter(|m| m.warning)
-            .map(|m| {
-                RecordError::warning(
-                    "tblclients",
-                    id,
-                    None,
-                    "plugin_warning",
-                    format!("plugin {}: {}", m.plugin, m.message),
-                )
-            })
-            .collect();
-        self.log_issues(&notes)?;
-        let export = match verdict {
-            Verdict::Send(export) => *export,
-            // Nothing is planned for the client this run; what ChartMogul holds stays.
-            Verdict::Drop { plugin, reason } => {
-                self.log_issues(&[RecordError::warning(
-                    "tblclients",
-                    id,
-                    None,
-                    "plugin_dropped",
-                    format!("plugin {plugin} dropped this client: {reason}"),
-                )])?;
-                return Ok(None);
-            }
-            Verdict::Failed { plugin, message } => {
-                self.log_issues(&[RecordError::error(
-                    "tblclients",
-                    id,
-                    None,
-                    "plugin_failed",
-                    format!("plugin {plugin} failed on this client: {message}"),
-                )])?;
-                return Ok(None);
-            }
+        let mut issues = Vec::new();
+        let export = self.gate.client(bundle, export, &mut issues);
+        self.log_issues(&issues)?;
+        let Some(export) = export else {
+            return Ok(None);
         };
         self.report.clients += 1;
         let (sent, uuids) = self.sent_for(bundle.client.id)?;
@@ -1051,6 +1167,10 @@ impl<D: Db, T: Transport> Engine<'_, D, T> {
             if !seen.insert(plan.external_id.clone()) {
                 continue;
             }
+            let mut issues = Vec::new();
+            let plan = self.gate.plan(plan, &mut issues);
+            self.log_issues(&issues)?;
+            let Ok(plan) = plan else { continue };
             match self.plans_sent.get(&plan.external_id) {
                 None => writes.push(Write::CreatePlan(plan)),
                 Some(name) if *name != plan.name => writes.push(Write::RenamePlan {

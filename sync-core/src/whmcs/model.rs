@@ -52,6 +52,7 @@ pub struct Product {
     pub taxed: bool,
     pub autoterminatedays: i64,
     pub retired: bool,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -63,6 +64,7 @@ pub struct AddonProduct {
     pub billingcycle: BillingCycle,
     pub taxed: bool,
     pub retired: bool,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -168,7 +170,9 @@ pub struct Client {
     /// `tblclientgroups.id`, 0 = none.
     pub groupid: Id,
     pub status: ClientStatus,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub datecreated: Option<NaiveDate>,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -213,16 +217,20 @@ pub struct Service {
     pub id: Id,
     pub userid: Id,
     pub packageid: Id,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub regdate: Option<NaiveDate>,
     pub qty: i64,
     pub firstpaymentamount: Cents,
     /// Current recurring amount (after a recurring promotion), client currency.
     pub amount: Cents,
     pub billingcycle: BillingCycle,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub nextduedate: Option<NaiveDate>,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub termination_date: Option<NaiveDate>,
     pub status: ServiceStatus,
     pub promoid: Id,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -240,9 +248,13 @@ pub struct ServiceAddon {
     pub recurring: Cents,
     pub billingcycle: BillingCycle,
     pub status: ServiceStatus,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub regdate: Option<NaiveDate>,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub nextduedate: Option<NaiveDate>,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub termination_date: Option<NaiveDate>,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -297,16 +309,20 @@ pub struct Domain {
     pub userid: Id,
     /// `Register` or `Transfer`.
     pub kind: String,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub registrationdate: Option<NaiveDate>,
     pub domain: String,
     pub firstpaymentamount: Cents,
     /// Per `registrationperiod` years.
     pub recurringamount: Cents,
     pub registrationperiod: i64,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub expirydate: Option<NaiveDate>,
     pub status: DomainStatus,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub nextduedate: Option<NaiveDate>,
     pub promoid: Id,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -367,8 +383,11 @@ pub struct Invoice {
     pub id: Id,
     pub userid: Id,
     pub invoicenum: String,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub date: Option<NaiveDate>,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub duedate: Option<NaiveDate>,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub datepaid: Option<NaiveDateTime>,
     pub subtotal: Cents,
     /// Applied credit; `total` is already net of it (whmcs.md §12.1).
@@ -377,6 +396,7 @@ pub struct Invoice {
     pub tax2: Cents,
     pub total: Cents,
     pub status: InvoiceStatus,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub updated_at: Option<NaiveDateTime>,
     /// The invoice's items, ordered by id.
     pub items: Vec<InvoiceItem>,
@@ -401,6 +421,7 @@ pub struct InvoiceItem {
     pub description: String,
     pub amount: Cents,
     pub taxed: bool,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub duedate: Option<NaiveDate>,
 }
 
@@ -411,6 +432,7 @@ pub struct Transaction {
     pub userid: Id,
     pub currency: Id,
     pub gateway: String,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub date: Option<NaiveDateTime>,
     pub description: String,
     pub amountin: Cents,
@@ -444,6 +466,7 @@ impl CancelType {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CancelRequest {
     pub id: Id,
+    #[serde(default, with = "crate::dates::wire::opt_datetime")]
     pub date: Option<NaiveDateTime>,
     /// `tblhosting.id`.
     pub relid: Id,
@@ -458,6 +481,7 @@ pub struct Upgrade {
     pub userid: Id,
     /// `service`, `addon`, `package`, `configoptions`.
     pub kind: String,
+    #[serde(default, with = "crate::dates::wire::opt_date")]
     pub date: Option<NaiveDate>,
     /// `tblhosting.id` (or `tblhostingaddons.id` for addon upgrades).
     pub relid: Id,
