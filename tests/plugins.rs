@@ -319,3 +319,97 @@ fn a_sync_with_the_company_attribute_plugin_reaches_the_simulator() {
         "{with_company} of {expected}"
     );
 }
+
+#[test]
+fn a_dry_run_applies_plugins_so_the_preview_matches_what_a_run_would_send() {
+    let s = seeded("small", "dry");
+    // Five clients with invoices move into a client group named "Test".
+    let mut db = whmcs_chartmogul::db::open(&s.source).unwrap();
+    db.execute(
+        "INSERT INTO `tblclientgroups` (`id`, `groupname`, `groupcolour`, `discountpercent`, \
+         `susptermexempt`, `separateinvoices`) VALUES (900, 'Test', '', 0, '', '')",
+        &[],
+    )
+    .unwrap();
+    let moved: Vec<i64> = db
+        .query(
+            "SELECT `userid` FROM `tblinvoices` WHERE `status` = 'Paid' GROUP BY `userid` \
+             ORDER BY `userid` LIMIT 5",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| match &r[0] {
+            sync_core::db::Value::Int(i) => *i,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(moved.len(), 5);
+    for id in &moved {
+        db.execute(
+            "UPDATE `tblclients` SET `groupid` = 900 WHERE `id` = ?",
+            &[(*id).into()],
+        )
+        .unwrap();
+    }
+    // With the seed's own "Test" group, if it has one.
+    let test_clients: Vec<i64> = db
+        .query(
+            "SELECT c.`id` FROM `tblclients` c JOIN `tblclientgroups` g ON g.`id` = c.`groupid` \
+             WHERE LOWER(TRIM(g.`groupname`)) = 'test' ORDER BY c.`id`",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| match &r[0] {
+            sync_core::db::Value::Int(i) => *i,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert!(moved.iter().all(|id| test_clients.contains(id)));
+    drop(db);
+    let sim = whmcs_chartmogul::sim::start(Default::default()).unwrap();
+    let preview = |plugins: &[PathBuf]| -> serde_json::Value {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_whmcs-chartmogul"));
+        cmd.args([
+            "sync",
+            "--whmcs",
+            &s.source,
+            "--chartmogul-url",
+            &sim.base_url(),
+            "--api-key",
+            "plugin-test",
+            "--json",
+            "--full",
+            "--dry-run",
+        ]);
+        for p in plugins {
+            cmd.arg("--plugin").arg(p);
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0) | Some(3)),
+            "dry run failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let plain = preview(&[]);
+    let filtered = preview(&[plugin("drop-test-clients")]);
+    let created = |v: &serde_json::Value| v["counts"]["customers"]["created"].as_u64().unwrap();
+    assert!(created(&filtered) < created(&plain), "{plain}\n{filtered}");
+    // The Test clients are gone from the preview; every other customer's MRR is unchanged.
+    let mut expected = plain["projected_mrr"].as_object().unwrap().clone();
+    for id in &moved {
+        assert!(
+            expected.remove(&format!("whmcs-client-{id}")).is_some(),
+            "client {id} has MRR without the plugin"
+        );
+    }
+    for id in test_clients.iter().filter(|id| !moved.contains(id)) {
+        expected.remove(&format!("whmcs-client-{id}"));
+    }
+    assert_eq!(filtered["projected_mrr"].as_object().unwrap(), &expected);
+    assert_eq!(filtered["requests"], 0);
+    assert_eq!(sim.state_json()["counters"]["requests"], 0);
+}
