@@ -342,6 +342,14 @@ final class AddonTest extends AddonTestCase
         $progress = $this->ajax($admin, 'progress', ['kind' => 'clients'])->json();
         $this->assertSame([false, true, $clients, $clients, 100], [$progress['running'], $progress['finished'], $progress['done'], $progress['total'], $progress['percent']]);
 
+        // "Continue" clicked on a page drawn before the sync finished elsewhere: the answer says
+        // it is done, and no new pass starts.
+        $runs = self::scalar('SELECT COUNT(*) FROM mod_chartmogul_runs');
+        $stale = $this->ajax($admin, 'batch', ['kind' => 'clients', 'resume' => '1'])->json();
+        $this->assertSame([true, true, $clients, $clients, 100, []],
+            [$stale['already_finished'] ?? null, $stale['finished'], $stale['done'], $stale['total'], $stale['percent'], $stale['rejected']]);
+        $this->assertSame($runs, self::scalar('SELECT COUNT(*) FROM mod_chartmogul_runs'), 'no run started');
+
         $expected = self::expectedMrr();
         $this->assertGreaterThan(100, count($expected));
         $this->assertSame($expected, self::simMrr(self::seedMeta('today')), 'ChartMogul MRR per customer and currency = the seed\'s');

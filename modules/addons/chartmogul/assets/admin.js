@@ -98,6 +98,8 @@
 
       var paused = false;
       var timer = null;
+      // The next click continues a pass drawn as under way; the server then checks it still is.
+      var resumeNext = !state.finished && state.done > 0;
       var totals = {};
       var rejectedCount = 0;
 
@@ -163,6 +165,7 @@
       function finish() {
         setBusy(false);
         setState('finished');
+        resumeNext = false;
         start.textContent = say('sync_start_' + kind);
         if (rejectedCount > 0) {
           showAlert(message, 'warning', say('js_finished_rejected', { count: number(rejectedCount) }));
@@ -174,6 +177,7 @@
       function stopPaused() {
         setBusy(false);
         setState('paused');
+        resumeNext = true;
         start.textContent = say('js_continue');
         showAlert(message, 'info', say('js_paused'));
       }
@@ -186,9 +190,20 @@
       }
 
       function step() {
-        post('batch', { kind: kind }).then(function (res) {
+        var fields = { kind: kind };
+        if (resumeNext) { fields.resume = '1'; resumeNext = false; }
+        post('batch', fields).then(function (res) {
           var j = res.json;
           if (!j) { fail(say('js_unexpected')); return; }
+          if (j.already_finished) {
+            // Finished elsewhere since this page was drawn: nothing was started.
+            setBar(j.done, j.total, true);
+            setBusy(false);
+            setState('finished');
+            start.textContent = say('sync_start_' + kind);
+            showAlert(message, 'success', say('js_already_finished'));
+            return;
+          }
           if (j.error) {
             if (j.kind === 'locked') {
               // cron holds the lock: not a failure, just wait for it
@@ -242,6 +257,7 @@
             showAlert(message, 'success', say('js_finished'));
           } else {
             setState(j.done > 0 ? 'paused' : 'idle');
+            resumeNext = j.done > 0;
             if (j.done > 0) { start.textContent = say('js_continue'); }
             showAlert(message, '', '');
           }

@@ -149,6 +149,7 @@ $_ADDONLANG['js_progress_products'] = '{done} of {total} plans';
 $_ADDONLANG['js_progress_incremental'] = '{done} of {total} changed clients';
 $_ADDONLANG['js_working'] = 'Synchronizing… You can leave this page: the next visit continues where it stopped.';
 $_ADDONLANG['js_finished'] = 'Done: everything is in ChartMogul.';
+$_ADDONLANG['js_already_finished'] = 'This synchronization had already finished (in another window or by the cron job); nothing new was started. Click the button to run a new pass.';
 $_ADDONLANG['js_finished_rejected'] = 'Done, but ChartMogul rejected {count} record(s) — listed below and on the Logs tab.';
 $_ADDONLANG['js_paused'] = 'Paused. Click "Continue synchronization" to go on from here.';
 $_ADDONLANG['js_locked_retry'] = 'Another synchronization is running (probably the WHMCS cron). Trying again in {seconds} seconds…';

@@ -81,7 +81,7 @@ final class AdminPage
 
     /** Words the JavaScript needs (progress, errors), from the language file. */
     private const JS_STRINGS = [
-        'js_progress_clients', 'js_progress_products', 'js_progress_incremental', 'js_finished', 'js_finished_rejected',
+        'js_progress_clients', 'js_progress_products', 'js_progress_incremental', 'js_finished', 'js_already_finished', 'js_finished_rejected',
         'js_paused', 'js_locked_retry', 'js_failed', 'js_unexpected', 'js_running_elsewhere', 'js_retry',
         'js_continue', 'js_testing', 'js_test_ok', 'js_test_failed', 'sync_start_clients', 'sync_start_products',
         'sync_start_incremental', 'js_working',

@@ -106,9 +106,32 @@ final class AjaxEndpoint
         if (!$this->ctx->credentials->isConfigured()) {
             $this->fail(422, EngineError::CONFIGURATION, $this->ctx->lang->get('sync_needs_key'));
         }
-        $this->ctx->engine();
+        $engine = $this->ctx->engine();
         if ($this->ctx->connectionProblem() !== null) {
             $this->fail(422, EngineError::CONFIGURATION, $this->ctx->connectionProblem());
+        }
+        // "Continue" on a page drawn before the sync finished elsewhere (another window, cron):
+        // say it is done instead of starting a new pass the admin did not ask for.
+        if (($_POST['resume'] ?? '') === '1' && $kind === 'clients') {
+            $p = $engine->progress($kind);
+            if ((bool) ($p['finished'] ?? false) && !(bool) ($p['running'] ?? false)) {
+                $done = (int) ($p['done'] ?? 0);
+                $total = (int) ($p['total'] ?? 0);
+                $this->respond(200, [
+                    'ok' => true,
+                    'kind' => $kind,
+                    'run_id' => 0,
+                    'finished' => true,
+                    'already_finished' => true,
+                    'done' => $done,
+                    'total' => $total,
+                    'percent' => Format::percent($done, $total, true),
+                    'counts' => new \stdClass(),
+                    'rejected' => [],
+                    'requests' => 0,
+                    'duration_ms' => 0,
+                ]);
+            }
         }
         try {
             $r = $this->ctx->batchEngine()->runBatch($kind, self::BATCH_CLIENTS, self::BATCH_MILLIS);
