@@ -11,17 +11,18 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use http_transport::{HttpOptions, HttpTransport};
+use http_transport::HttpTransport;
 use sync_core::Settings;
-use sync_core::chartmogul::retry::Limits;
+use sync_core::chartmogul::Client;
 use sync_core::chartmogul::types::Plan;
-use sync_core::chartmogul::{Client, ClientConfig, Credentials};
 use sync_core::db::{Db, Value};
 use sync_core::engine::{self, Budget, Mode, RunRequest, SyncConfig};
 use sync_core::map::ClientExport;
 use sync_core::plugin::{PlanSource, PluginContext, Plugins, Verdict};
 use sync_core::whmcs::ClientBundle;
 use whmcs_chartmogul::sim::{self, SimOptions};
+
+mod common;
 
 /// Renames product and addon plans, drops domain plans, keeps clients as they are.
 #[derive(Default)]
@@ -61,20 +62,6 @@ fn text(v: &Value) -> String {
     }
 }
 
-fn client(base_url: &str) -> Client<HttpTransport> {
-    let limits = Limits {
-        requests_per_second: 1000,
-        max_connections: 4,
-    };
-    let transport = HttpTransport::new(HttpOptions {
-        limits,
-        ..HttpOptions::default()
-    });
-    let mut config = ClientConfig::new(base_url, Credentials::ApiKey("demo-key".into()));
-    config.limits = limits;
-    Client::new(transport, config)
-}
-
 #[test]
 fn plugins_rename_and_drop_plans_in_products_client_and_dry_runs_without_churn() {
     let scale = std::env::var("WHMCS_SEED_SCALE").unwrap_or_else(|_| "small".to_string());
@@ -106,16 +93,23 @@ fn plugins_rename_and_drop_plans_in_products_client_and_dry_runs_without_churn()
         ..SimOptions::default()
     })
     .unwrap();
-    let mut cm = client(&sim.base_url());
+    let mut cm = common::sim_client(&sim.base_url());
     let config = SyncConfig {
         page_size: 50,
         bulk_max_customers: 80,
         ..SyncConfig::default()
     };
-    let request = |mode| RunRequest {
-        mode,
-        budget: Budget::default(),
-        now,
+    let run = |db: &mut Box<dyn Db>,
+               cm: &mut Client<HttpTransport>,
+               config: &SyncConfig,
+               mode: Mode,
+               plugin: &mut PlanPolicy| {
+        let request = RunRequest {
+            mode,
+            budget: Budget::default(),
+            now,
+        };
+        engine::run_with_plugins(db, cm, &settings, config, request, plugin, &mut |_| {}).unwrap()
     };
     let sim_plans = || -> Vec<(String, String)> {
         sim.state_json()["plans"]
@@ -144,16 +138,7 @@ fn plugins_rename_and_drop_plans_in_products_client_and_dry_runs_without_churn()
         dry_run: true,
         ..config.clone()
     };
-    let preview = engine::run_with_plugins(
-        &mut db,
-        &mut cm,
-        &settings,
-        &dry,
-        request(Mode::Full),
-        &mut plugin,
-        &mut |_| {},
-    )
-    .unwrap();
+    let preview = run(&mut db, &mut cm, &dry, Mode::Full, &mut plugin);
     assert_eq!(cm.stats().requests, 0);
     let refused_in_preview = refused(&preview);
     assert!(
@@ -171,16 +156,7 @@ fn plugins_rename_and_drop_plans_in_products_client_and_dry_runs_without_churn()
 
     // The Products sync sends every product and addon plan renamed.
     let mut plugin = PlanPolicy::default();
-    engine::run_with_plugins(
-        &mut db,
-        &mut cm,
-        &settings,
-        &config,
-        request(Mode::Products),
-        &mut plugin,
-        &mut |_| {},
-    )
-    .unwrap();
+    run(&mut db, &mut cm, &config, Mode::Products, &mut plugin);
     let plans = sim_plans();
     assert!(!plans.is_empty());
     for (ext, name) in &plans {
@@ -191,16 +167,13 @@ fn plugins_rename_and_drop_plans_in_products_client_and_dry_runs_without_churn()
 
     // The full sync: clients needing a domain plan are refused (as the preview said), every
     // other client is sent, and no plan goes out under its unplugged name.
-    let first = engine::run_with_plugins(
+    let first = run(
         &mut db,
         &mut cm,
-        &settings,
         &config,
-        request(Mode::Full),
+        Mode::Full,
         &mut PlanPolicy::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    );
     assert_eq!(refused(&first), refused_in_preview);
     for r in first
         .rejected
@@ -242,16 +215,13 @@ fn plugins_rename_and_drop_plans_in_products_client_and_dry_runs_without_churn()
 
     // The same plugin again: nothing to send, in particular no plan renamed back and forth.
     let writes = sim.state_json()["counters"]["writes"].clone();
-    let again = engine::run_with_plugins(
+    let again = run(
         &mut db,
         &mut cm,
-        &settings,
         &config,
-        request(Mode::Full),
+        Mode::Full,
         &mut PlanPolicy::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    );
     assert_eq!(sim.state_json()["counters"]["writes"], writes, "{again:?}");
     assert_eq!(refused(&again), refused_in_preview);
     let _ = std::fs::remove_dir_all(&dir);

@@ -271,30 +271,41 @@ fn hostile_plugins_fail_only_their_records_and_name_the_limit() {
     }
 }
 
-#[test]
-fn a_sync_with_the_company_attribute_plugin_reaches_the_simulator() {
-    let s = seeded("small", "sync");
-    let sim = whmcs_chartmogul::sim::start(Default::default()).unwrap();
+/// `whmcs-chartmogul sync --full --json` from `source` into the simulator at `url`, with
+/// `extra` arguments; fails the test unless it exits 0 or 3 (records rejected); the JSON report.
+fn cli_sync(source: &str, url: &str, extra: &[&std::ffi::OsStr]) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_whmcs-chartmogul"))
         .args([
             "sync",
             "--whmcs",
-            &s.source,
+            source,
             "--chartmogul-url",
-            &sim.base_url(),
+            url,
             "--api-key",
             "plugin-test",
             "--json",
             "--full",
-            "--plugin",
         ])
-        .arg(plugin("company-attribute"))
+        .args(extra)
         .output()
         .unwrap();
     assert!(
         matches!(out.status.code(), Some(0) | Some(3)),
-        "sync failed: {}",
+        "sync {extra:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_sync_with_the_company_attribute_plugin_reaches_the_simulator() {
+    let s = seeded("small", "sync");
+    let sim = whmcs_chartmogul::sim::start(Default::default()).unwrap();
+    let company = plugin("company-attribute");
+    cli_sync(
+        &s.source,
+        &sim.base_url(),
+        &["--plugin".as_ref(), company.as_os_str()],
     );
     let state = sim.state_json();
     let customers = state["customers"]
@@ -331,19 +342,21 @@ fn a_dry_run_applies_plugins_so_the_preview_matches_what_a_run_would_send() {
         &[],
     )
     .unwrap();
-    let moved: Vec<i64> = db
-        .query(
-            "SELECT `userid` FROM `tblinvoices` WHERE `status` = 'Paid' GROUP BY `userid` \
-             ORDER BY `userid` LIMIT 5",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| match &r[0] {
-            sync_core::db::Value::Int(i) => *i,
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let ids = |db: &mut Box<dyn sync_core::db::Db>, sql: &str| -> Vec<i64> {
+        db.query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| match &r[0] {
+                sync_core::db::Value::Int(i) => *i,
+                other => panic!("{other:?}"),
+            })
+            .collect()
+    };
+    let moved = ids(
+        &mut db,
+        "SELECT `userid` FROM `tblinvoices` WHERE `status` = 'Paid' GROUP BY `userid` \
+         ORDER BY `userid` LIMIT 5",
+    );
     assert_eq!(moved.len(), 5);
     for id in &moved {
         db.execute(
@@ -353,46 +366,21 @@ fn a_dry_run_applies_plugins_so_the_preview_matches_what_a_run_would_send() {
         .unwrap();
     }
     // With the seed's own "Test" group, if it has one.
-    let test_clients: Vec<i64> = db
-        .query(
-            "SELECT c.`id` FROM `tblclients` c JOIN `tblclientgroups` g ON g.`id` = c.`groupid` \
-             WHERE LOWER(TRIM(g.`groupname`)) = 'test' ORDER BY c.`id`",
-            &[],
-        )
-        .unwrap()
-        .iter()
-        .map(|r| match &r[0] {
-            sync_core::db::Value::Int(i) => *i,
-            other => panic!("{other:?}"),
-        })
-        .collect();
+    let test_clients = ids(
+        &mut db,
+        "SELECT c.`id` FROM `tblclients` c JOIN `tblclientgroups` g ON g.`id` = c.`groupid` \
+         WHERE LOWER(TRIM(g.`groupname`)) = 'test' ORDER BY c.`id`",
+    );
     assert!(moved.iter().all(|id| test_clients.contains(id)));
     drop(db);
     let sim = whmcs_chartmogul::sim::start(Default::default()).unwrap();
     let preview = |plugins: &[PathBuf]| -> serde_json::Value {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_whmcs-chartmogul"));
-        cmd.args([
-            "sync",
-            "--whmcs",
-            &s.source,
-            "--chartmogul-url",
-            &sim.base_url(),
-            "--api-key",
-            "plugin-test",
-            "--json",
-            "--full",
-            "--dry-run",
-        ]);
+        let mut extra: Vec<&std::ffi::OsStr> = vec!["--dry-run".as_ref()];
         for p in plugins {
-            cmd.arg("--plugin").arg(p);
+            extra.push("--plugin".as_ref());
+            extra.push(p.as_os_str());
         }
-        let out = cmd.output().unwrap();
-        assert!(
-            matches!(out.status.code(), Some(0) | Some(3)),
-            "dry run failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).unwrap()
+        cli_sync(&s.source, &sim.base_url(), &extra)
     };
     let plain = preview(&[]);
     let filtered = preview(&[plugin("drop-test-clients")]);

@@ -9,10 +9,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use http_transport::{HttpOptions, HttpTransport};
+use http_transport::HttpTransport;
 use sync_core::Settings;
-use sync_core::chartmogul::retry::Limits;
-use sync_core::chartmogul::{Client, ClientConfig, Credentials};
+use sync_core::chartmogul::Client;
 use sync_core::db::{Db, Value};
 use sync_core::engine::{self, Budget, Mode, RunRequest, SyncConfig};
 use whmcs_chartmogul::sim::{self, SimOptions};
@@ -100,17 +99,7 @@ fn meta(db: &mut dyn Db, key: &str) -> String {
 }
 
 fn client(base_url: &str) -> Client<HttpTransport> {
-    let limits = Limits {
-        requests_per_second: 1000,
-        max_connections: 4,
-    };
-    let transport = HttpTransport::new(HttpOptions {
-        limits,
-        ..HttpOptions::default()
-    });
-    let mut config = ClientConfig::new(base_url, Credentials::ApiKey("demo-key".into()));
-    config.limits = limits;
-    Client::new(transport, config)
+    common::sim_client(base_url)
 }
 
 fn expected_mrr(db: &mut dyn Db) -> BTreeMap<(String, String), i64> {

@@ -472,3 +472,21 @@ pub fn with_invalid_dates(db: &mut dyn Db, f: impl FnOnce(&mut dyn Db)) {
             .expect("sql_mode");
     }
 }
+
+/// A ChartMogul client for the simulator: the demo key, 1,000 requests/s, 4 connections.
+pub fn sim_client(base_url: &str) -> sync_core::chartmogul::Client<http_transport::HttpTransport> {
+    use http_transport::{HttpOptions, HttpTransport};
+    use sync_core::chartmogul::retry::Limits;
+    use sync_core::chartmogul::{Client, ClientConfig, Credentials};
+    let limits = Limits {
+        requests_per_second: 1000,
+        max_connections: 4,
+    };
+    let transport = HttpTransport::new(HttpOptions {
+        limits,
+        ..HttpOptions::default()
+    });
+    let mut config = ClientConfig::new(base_url, Credentials::ApiKey("demo-key".into()));
+    config.limits = limits;
+    Client::new(transport, config)
+}
