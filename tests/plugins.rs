@@ -302,11 +302,20 @@ fn a_sync_with_the_company_attribute_plugin_reaches_the_simulator() {
     let s = seeded("small", "sync");
     let sim = whmcs_chartmogul::sim::start(Default::default()).unwrap();
     let company = plugin("company-attribute");
-    cli_sync(
+    let report = cli_sync(
         &s.source,
         &sim.base_url(),
         &["--plugin".as_ref(), company.as_os_str()],
     );
+    // The report says what the plugin did and cost.
+    let stats = &report["plugins"][0];
+    assert_eq!(stats["plugin"], "company-attribute", "{report}");
+    assert!(
+        stats["calls"].as_u64().unwrap() > s.bundles.len() as u64 / 2,
+        "{stats}"
+    );
+    assert_eq!(stats["failures"], 0, "{stats}");
+    assert!(stats["ms"].is_u64(), "{stats}");
     let state = sim.state_json();
     let customers = state["customers"]
         .as_array()

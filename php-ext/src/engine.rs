@@ -349,7 +349,7 @@ impl Engine {
                     .iter()
                     .map(|s| {
                         json!({"plugin": s.plugin, "calls": s.calls, "failures": s.failures,
-                               "last_error": s.last_error})
+                               "last_error": s.last_error, "micros": s.micros})
                     })
                     .collect()
             })

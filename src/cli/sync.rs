@@ -49,7 +49,7 @@ pub struct SyncArgs {
     /// addon, else the defaults
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// A plugin component (.wasm, docs/plugins.md) that sees each client before it is sent;
+    /// A plugin component (.wasm, docs/plugins.md) that sees each client and plan before it is sent;
     /// repeatable, applied in order
     #[arg(long = "plugin", value_name = "PATH")]
     pub plugins: Vec<PathBuf>,
@@ -99,6 +99,20 @@ pub struct SyncOutput<'a> {
     /// Dry runs: the same summed per currency.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub projected_mrr_totals: Option<BTreeMap<String, i64>>,
+    /// With `--plugin`: per plugin, records decided, failures, the last failure and the time
+    /// spent in it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plugins: Vec<PluginOutput>,
+}
+
+/// One plugin's counters in the report.
+#[derive(Debug, Serialize)]
+pub struct PluginOutput {
+    pub plugin: String,
+    pub calls: u64,
+    pub failures: u64,
+    pub last_error: Option<String>,
+    pub ms: u64,
 }
 
 /// Runs the command; returns the exit status (errors already printed).
@@ -196,7 +210,20 @@ fn sync(args: &SyncArgs, key: &str) -> Result<u8, CliError> {
     bar.finish();
     let report = result.map_err(|e| engine_error(e, &args.chartmogul.chartmogul_url))?;
     let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let output = output(&report, mode, args.dry_run, duration_ms);
+    let mut output = output(&report, mode, args.dry_run, duration_ms);
+    if let Some(c) = &chain {
+        output.plugins = c
+            .stats()
+            .iter()
+            .map(|s| PluginOutput {
+                plugin: s.plugin.clone(),
+                calls: s.calls,
+                failures: s.failures,
+                last_error: s.last_error.clone(),
+                ms: s.micros / 1000,
+            })
+            .collect();
+    }
     if args.json {
         println!(
             "{}",
@@ -241,6 +268,7 @@ pub fn output(report: &Report, mode: Mode, dry_run: bool, duration_ms: u64) -> S
         duration_ms,
         projected_mrr: dry_run.then_some(&report.projected_mrr),
         projected_mrr_totals: totals,
+        plugins: Vec::new(),
     }
 }
 
@@ -283,6 +311,27 @@ pub fn human(o: &SyncOutput<'_>, source: &str, data_source: &str) -> String {
             } else {
                 ": whmcs-chartmogul logs --level warning"
             }
+        ));
+    }
+    if !o.plugins.is_empty() {
+        out.push_str("\nPlugins:\n");
+        let rows: Vec<Vec<String>> = o
+            .plugins
+            .iter()
+            .map(|p| {
+                vec![
+                    p.plugin.clone(),
+                    p.calls.to_string(),
+                    p.failures.to_string(),
+                    common::seconds(u128::from(p.ms)),
+                    p.last_error.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        out.push_str(&table::render(
+            "  ",
+            &["plugin", "records", "failed", "time", "last failure"],
+            &rows,
         ));
     }
     out.push_str(&rejected_list(o.rejected, o.dry_run));

@@ -89,7 +89,10 @@ final class AddonPluginsTest extends AddonTestCase
         $this->assertGreaterThan(0, $checked, 'customers with a company were sent');
         $stats = json_decode(Harness::addonSettings(self::MODULE)['plugin_stats'] ?? 'null', true);
         $this->assertSame('company-attribute', $stats['plugins'][0]['plugin'] ?? null, 'the last batch\'s counters are kept');
-        $this->assertStringContainsString('cm-plugin-stats', (string) self::row($this->tab($admin, 'settings'), 'company-attribute'));
+        $this->assertGreaterThan(0, $stats['plugins'][0]['micros'] ?? 0, 'the time spent in the plugin is kept');
+        $row = (string) self::row($this->tab($admin, 'settings'), 'company-attribute');
+        $this->assertStringContainsString('cm-plugin-stats', $row);
+        $this->assertMatchesRegularExpression('#\d+ call\(s\), 0 failure\(s\), \d[\d.]* (ms|s) in the plugin#', $row);
 
         // Order: a second plugin goes last; "up" moves it first.
         $this->upload($admin, self::wasm('drop-test-clients'));

@@ -276,6 +276,7 @@ final class Plugins
                     'plugin' => (string) $s['plugin'],
                     'calls' => (int) ($s['calls'] ?? 0),
                     'failures' => (int) ($s['failures'] ?? 0),
+                    'micros' => (int) ($s['micros'] ?? 0),
                     'last_error' => isset($s['last_error']) ? (string) $s['last_error'] : null,
                 ];
             }

@@ -8,6 +8,8 @@ if (!defined('WHMCS')) {
     die('This file cannot be accessed directly');
 }
 
+use WHMCS\Module\Addon\ChartMogul\Format;
+
 /**
  * @param array{modulelink: string, canConfigure: bool, plugins: array{list: list<array>, statsAt: ?string,
  *   statsKind: ?string, error: ?string, maxMb: int}} $d
@@ -96,7 +98,8 @@ function plugin_status(array $plugin): string
     $html = '';
     $stats = $plugin['stats'];
     if (is_array($stats)) {
-        $html .= '<div class="cm-plugin-stats">' . e(t('plugin_stats', (int) ($stats['calls'] ?? 0), (int) ($stats['failures'] ?? 0))) . '</div>';
+        $html .= '<div class="cm-plugin-stats">' . e(t('plugin_stats', (int) ($stats['calls'] ?? 0), (int) ($stats['failures'] ?? 0),
+            Format::duration(intdiv((int) ($stats['micros'] ?? 0), 1000)))) . '</div>';
         if (!empty($stats['last_error'])) {
             $html .= '<div class="text-danger cm-plugin-last-error">' . e(t('plugin_last_error')) . ' ' . e($stats['last_error']) . '</div>';
         }
