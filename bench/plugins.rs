@@ -35,15 +35,6 @@ fn main() {
     } = whmcs_chartmogul::seed::fixture::load(&source).unwrap();
     let ctx = MapContext::new(&catalog, &settings, now).unwrap();
     let n = bundles.len() as f64;
-    let empty = |id| ClientExport {
-        client_id: id,
-        customer: None,
-        plans: Vec::new(),
-        invoices: Vec::new(),
-        cancellations: Vec::new(),
-        pending_cancellations: Vec::new(),
-        issues: Vec::new(),
-    };
 
     // Best of 3 for each path.
     let best = |f: &mut dyn FnMut()| {
@@ -108,7 +99,7 @@ fn main() {
                 let proposed = if native_first {
                     map_client(b, &ctx)
                 } else {
-                    empty(b.client.id)
+                    ClientExport::empty(b.client.id)
                 };
                 match chain.client(b, proposed) {
                     Verdict::Send(e) => {

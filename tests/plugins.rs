@@ -69,18 +69,6 @@ fn seeded(scale: &str, name: &str) -> Seeded {
     }
 }
 
-fn empty_export(client_id: i64) -> ClientExport {
-    ClientExport {
-        client_id,
-        customer: None,
-        plans: Vec::new(),
-        invoices: Vec::new(),
-        cancellations: Vec::new(),
-        pending_cancellations: Vec::new(),
-        issues: Vec::new(),
-    }
-}
-
 #[test]
 fn the_mapping_component_gives_byte_identical_payloads() {
     let scale = std::env::var("WHMCS_SEED_SCALE").unwrap_or_else(|_| "medium".to_string());
@@ -98,7 +86,8 @@ fn the_mapping_component_gives_byte_identical_payloads() {
     for bundle in &s.bundles {
         let native = map_client(bundle, &ctx);
         // The component gets nothing but the source: its payload is its own mapping.
-        let Verdict::Send(through_wasm) = chain.client(bundle, empty_export(bundle.client.id))
+        let Verdict::Send(through_wasm) =
+            chain.client(bundle, ClientExport::empty(bundle.client.id))
         else {
             panic!(
                 "the mapping component did not answer for client {}",

@@ -92,6 +92,22 @@ pub struct ClientExport {
     pub issues: Vec<RecordError>,
 }
 
+impl ClientExport {
+    /// Nothing for the client: what a plugin chain starts from when a plugin (the mapping
+    /// component) makes the whole export itself.
+    pub fn empty(client_id: Id) -> Self {
+        ClientExport {
+            client_id,
+            customer: None,
+            plans: Vec::new(),
+            invoices: Vec::new(),
+            cancellations: Vec::new(),
+            pending_cancellations: Vec::new(),
+            issues: Vec::new(),
+        }
+    }
+}
+
 /// Maps one client (mapping.md §0–§7). Deterministic; never panics on bad data.
 pub fn map_client(bundle: &ClientBundle, ctx: &MapContext<'_>) -> ClientExport {
     use std::collections::{BTreeMap, BTreeSet};
