@@ -77,13 +77,7 @@ fn value(v: ::mysql::Value) -> Value {
             Ok(s) => Value::Text(s),
             Err(e) => Value::Bytes(e.into_bytes()),
         },
-        M::Date(y, mo, d, h, mi, s, us) => {
-            let mut t = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
-            if us != 0 {
-                t.push_str(&format!(".{us:06}"));
-            }
-            Value::Text(t)
-        }
+        M::Date(y, mo, d, h, mi, s, us) => Value::Text(datetime_text(y, mo, d, h, mi, s, us)),
         M::Time(neg, days, h, mi, s, us) => {
             let sign = if neg { "-" } else { "" };
             let hours = u64::from(days) * 24 + u64::from(h);
@@ -96,12 +90,47 @@ fn value(v: ::mysql::Value) -> Value {
     }
 }
 
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, as `format!` would write it. Written by hand because a
+/// large read converts over a million dates, and `format!` was a fifth of the reader's time.
+fn datetime_text(y: u16, mo: u8, d: u8, h: u8, mi: u8, s: u8, us: u32) -> String {
+    fn digits(out: &mut String, v: u32, width: u32) {
+        // Wider values than `width` keep all their digits, like `{:0width$}`.
+        let mut n = 1;
+        while n < 10 && v >= 10u32.pow(n) {
+            n += 1;
+        }
+        for i in (0..n.max(width)).rev() {
+            out.push(char::from(b'0' + (v / 10u32.pow(i) % 10) as u8));
+        }
+    }
+    let mut t = String::with_capacity(26);
+    digits(&mut t, u32::from(y), 4);
+    t.push('-');
+    digits(&mut t, u32::from(mo), 2);
+    t.push('-');
+    digits(&mut t, u32::from(d), 2);
+    t.push(' ');
+    digits(&mut t, u32::from(h), 2);
+    t.push(':');
+    digits(&mut t, u32::from(mi), 2);
+    t.push(':');
+    digits(&mut t, u32::from(s), 2);
+    if us != 0 {
+        t.push('.');
+        digits(&mut t, us, 6);
+    }
+    t
+}
+
 impl Db for MysqlDb {
     fn query(&mut self, sql: &str, values: &[Value]) -> Result<Vec<Row>, DbError> {
         let result = self.conn.exec_iter(sql, params(values)).map_err(err)?;
         let mut out = Vec::new();
         for row in result {
-            out.push(row.map_err(err)?.unwrap().into_iter().map(value).collect());
+            let row = row.map_err(err)?.unwrap();
+            let mut values = Vec::with_capacity(row.len());
+            values.extend(row.into_iter().map(value));
+            out.push(values);
         }
         Ok(out)
     }
@@ -117,5 +146,27 @@ impl Db for MysqlDb {
 
     fn dialect(&self) -> Dialect {
         Dialect::MySql
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::datetime_text;
+
+    #[test]
+    fn datetime_text_is_what_format_writes() {
+        for &(y, mo, d, h, mi, s, us) in &[
+            (0u16, 0u8, 0u8, 0u8, 0u8, 0u8, 0u32),
+            (2026, 11, 22, 7, 5, 9, 0),
+            (999, 1, 2, 23, 59, 59, 1),
+            (9999, 12, 31, 0, 0, 0, 999_999),
+            (65535, 255, 255, 255, 255, 255, 4_294_967_295),
+        ] {
+            let mut want = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+            if us != 0 {
+                want.push_str(&format!(".{us:06}"));
+            }
+            assert_eq!(datetime_text(y, mo, d, h, mi, s, us), want);
+        }
     }
 }
