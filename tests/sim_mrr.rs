@@ -5,6 +5,7 @@ mod sim_support;
 use serde_json::{Value, json};
 use sim_support::*;
 use whmcs_chartmogul::sim::SimHandle;
+use whmcs_chartmogul::sim::fx::FxRates;
 
 /// One customer with one subscription line on a fresh plan; returns the customer's MRR in
 /// cents (USD) at `date` from `/__sim/mrr`, cross-checked against the API's customer view when
@@ -328,6 +329,43 @@ fn multiple_currencies_are_kept_apart() {
     assert_eq!(eur["entries"][0]["mrr"], 2000);
     let usd = s.c.get(&format!("{q}&filters=currency~ANY~'USD'")).json();
     assert_eq!(usd["entries"][0]["mrr"], 1000);
+}
+
+#[test]
+fn with_exchange_rates_metrics_are_in_the_account_currency() {
+    let sim = start_with(|o| o.fx_rates = FxRates::parse("EUR=0.92000,GBP=0.79").unwrap());
+    let mut c = Client::new(&sim);
+    let f = fixture(&mut c);
+    let mut s = Setup { sim, c, f };
+    let a = s.monthly("s-usd", "2025-01-01", "2025-02-01", 1000);
+    let b = s.monthly("s-eur", "2025-01-01", "2025-02-01", 2000);
+    let mut eur = invoice("inv-eur", "2025-01-01", vec![b]);
+    eur["currency"] = json!("EUR");
+    s.import(vec![invoice("inv-usd", "2025-01-01", vec![a]), eur]);
+    let q = "/metrics/mrr?start-date=2025-01-01&end-date=2025-01-31";
+    // 1000 USD + 2000 EUR ÷ 0.92 (2173.91… → 2174) USD.
+    let all = s.c.get(q).json();
+    assert_eq!(all["currency"], "USD");
+    assert_eq!(all["entries"][0]["mrr"], 1000 + 2174);
+    assert_eq!(all["entries"][0]["mrr-new-business"], 1000 + 2174);
+    // One currency asked for stays unconverted.
+    assert_eq!(
+        s.c.get(&format!("{q}&currency=EUR")).json()["entries"][0]["mrr"],
+        2000
+    );
+
+    // A currency the simulator has no rate for is named, not silently left out.
+    let g = s.monthly("s-cad", "2025-01-01", "2025-02-01", 500);
+    let mut cad = invoice("inv-cad", "2025-01-02", vec![g]);
+    cad["currency"] = json!("CAD");
+    s.import(vec![cad]);
+    let r = s.c.get(q);
+    assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(&r.body));
+    assert!(
+        r.json().to_string().contains("No exchange rate for CAD"),
+        "{}",
+        r.json()
+    );
 }
 
 #[test]

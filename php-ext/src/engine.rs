@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc};
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendHashTable, Zval};
 use http_transport::{HttpOptions, HttpTransport};
@@ -944,15 +944,26 @@ impl Engine {
 }
 
 impl Engine {
-    /// Computes the MRR chart (every client's services at each month end, and ChartMogul's
-    /// `/metrics/mrr`) and stores it.
+    /// Computes the MRR chart and stores it: at each month end, WHMCS's MRR — what every
+    /// client's WHMCS invoices give by ChartMogul's rules (`mrr::projected_mrr` of the mapped
+    /// client), converted into the default currency with WHMCS's rates — against ChartMogul's
+    /// `/metrics/mrr`. Not `mrr::whmcs_mrr`: that reads today's service statuses and amounts,
+    /// so it understates every month in which since-cancelled services were still live.
     fn compute_mrr_history(&self, db: &mut PdoDb, months: u32) -> Result<Json, Failure> {
         let n = now();
         let settings = Self::stored_settings(db)?;
         let (catalog, _) = Reader::new(&mut *db).catalog()?;
-        MapContext::new(&catalog, &settings, n)
+        let ctx = MapContext::new(&catalog, &settings, n)
             .map_err(|e| Failure::Configuration(e.to_string()))?;
         let ends = month_ends(n.date_naive(), months);
+        // ChartMogul's entries hold the MRR at the end of their day.
+        let ats: Vec<DateTime<Utc>> = ends
+            .iter()
+            .map(|d| {
+                d.and_time(NaiveTime::from_hms_opt(23, 59, 59).unwrap_or_default())
+                    .and_utc()
+            })
+            .collect();
         let rates: BTreeMap<String, String> = catalog
             .currencies
             .values()
@@ -968,10 +979,9 @@ impl Engine {
         for page in reader.bundles() {
             let page = page?;
             for bundle in &page.bundles {
-                for (i, end) in ends.iter().enumerate() {
-                    for (currency, cents) in
-                        sync_core::mrr::whmcs_mrr(bundle, &catalog, &settings, *end)
-                    {
+                let export = sync_core::map::map_client(bundle, &ctx);
+                for (i, at) in ats.iter().enumerate() {
+                    for (currency, cents) in sync_core::mrr::projected_mrr(&export, *at) {
                         let rate = rates.get(&currency).map_or("1", String::as_str);
                         whmcs[i] += convert_cents(cents, rate).unwrap_or(0);
                     }

@@ -25,6 +25,7 @@
 pub mod api;
 pub mod codes;
 pub mod faults;
+pub mod fx;
 pub mod http;
 pub mod mrr;
 pub mod server;
@@ -62,6 +63,9 @@ pub struct SimOptions {
     pub request_timeout: Duration,
     /// How long a keep-alive connection may idle between requests.
     pub idle_timeout: Duration,
+    /// Exchange rates for `/metrics/mrr` in the account currency; empty = no conversion (one
+    /// currency reported, see `api::metrics`).
+    pub fx_rates: fx::FxRates,
 }
 
 impl Default for SimOptions {
@@ -76,6 +80,7 @@ impl Default for SimOptions {
             clock: Clock::System,
             request_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
+            fx_rates: fx::FxRates::default(),
         }
     }
 }
@@ -102,6 +107,11 @@ pub struct SimArgs {
     /// How long bulk imports stay queued and then processing, in milliseconds.
     #[arg(long, default_value_t = 200)]
     pub bulk_delay_ms: u64,
+    /// Exchange rates, WHMCS's form (units per one USD): `EUR=0.92,GBP=0.79`. With them,
+    /// `/metrics/mrr` reports every currency converted into the account currency USD, as
+    /// ChartMogul does; without, one currency unconverted.
+    #[arg(long, value_parser = fx::FxRates::parse)]
+    pub fx_rates: Option<fx::FxRates>,
 }
 
 impl SimArgs {
@@ -113,6 +123,7 @@ impl SimArgs {
             max_connections: self.max_connections,
             api_keys: self.api_keys.clone(),
             bulk_processing_delay: Duration::from_millis(self.bulk_delay_ms),
+            fx_rates: self.fx_rates.clone().unwrap_or_default(),
             ..SimOptions::default()
         }
     }

@@ -106,7 +106,19 @@ if [[ "$scale" != none ]]; then
 fi
 
 # --- ChartMogul simulator ------------------------------------------------------------------------
-setsid "$cli" sim --listen 127.0.0.1:0 </dev/null >"$dir/sim.out" 2>"$dir/sim.log" &
+# ChartMogul reports MRR in its account currency (USD), converting the others at its own rates;
+# the simulator converts with WHMCS's rates when the seed's default currency is USD, so the
+# Dashboard's two MRR lines can be compared exactly.
+fx=()
+if [[ "$scale" != none ]]; then
+    rates=$(mariadb --protocol=socket -S "$MARIADB_SOCKET" -uroot -p"$MARIADB_PASSWORD" -N -B whmcs \
+        -e 'SELECT `code`, `rate`, `default` FROM `tblcurrencies` ORDER BY `id`') ||
+        die "cannot read the seeded currencies"
+    if awk '$3 == 1 { d = $1 } END { exit d == "USD" ? 0 : 1 }' <<<"$rates"; then
+        fx=(--fx-rates "$(awk '{ printf "%s%s=%s", (NR > 1 ? "," : ""), $1, $2 }' <<<"$rates")")
+    fi
+fi
+setsid "$cli" sim --listen 127.0.0.1:0 "${fx[@]}" </dev/null >"$dir/sim.out" 2>"$dir/sim.log" &
 sim_pid=$!
 echo "$sim_pid" >"$dir/sim.pid"
 sim_url=""

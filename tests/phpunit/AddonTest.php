@@ -373,6 +373,14 @@ final class AddonTest extends AddonTestCase
             . number_format($clients) . '</td>#', $dashboard->body);
         $this->assertPageContains('id="cm-mrr-chart"', $dashboard->body);
         $this->assertPageLacks(self::lang('mrr_unavailable'), $dashboard->body, 'ChartMogul MRR fetched for every month');
+        // The seed has four currencies; the harness's simulator converts them into its account
+        // currency with WHMCS's own rates, as ChartMogul does with its rates: the lines coincide.
+        preg_match_all('#<tr class="cm-mrr-row"><td>([^<]*)</td><td class="text-right">([^<]*)</td><td class="text-right">([^<]*)</td><td class="text-right">([^<]*)</td></tr>#', $dashboard->body, $m, PREG_SET_ORDER);
+        $this->assertNotEmpty($m, 'the chart\'s numbers');
+        foreach ($m as [, $month, $whmcs, $chartmogul, $difference]) {
+            $this->assertSame('0.00', $difference, "MRR in $month: WHMCS $whmcs, ChartMogul $chartmogul");
+        }
+        $this->assertNotSame('0.00', end($m)[2], 'the last month has MRR');
 
         // The log: filtered on the Logs tab and in the CSV export.
         $errors = self::scalar("SELECT COUNT(*) FROM mod_chartmogul_log WHERE level = 'error'");

@@ -3,10 +3,13 @@
 //! Contract: `start-date` and `end-date` (`YYYY-MM-DD`, start ≤ end) are required; `interval`
 //! is `day`, `week` (weeks end on Sunday: the account's weeks start on Monday), `month`
 //! (default), `quarter` or `year`. Each entry is dated at the end of its interval (the last one
-//! at `end-date`) and holds the MRR at the end of that day. One currency is reported: the
-//! `currency` parameter (a simulator extension) or the one in `filters=currency~ANY~'EUR'`;
-//! without either, the only currency imported, or the account currency USD when there are
-//! several — currencies are never converted. `data_source_uuid` restricts to one source.
+//! at `end-date`) and holds the MRR at the end of that day. What is reported: the `currency`
+//! parameter (a simulator extension) or the one in `filters=currency~ANY~'EUR'`, unconverted;
+//! without either, when the simulator was given exchange rates (`--fx-rates`), every currency
+//! converted into the account currency USD, as ChartMogul reports (each customer's MRR per
+//! currency converted, then added; a currency without a rate is a 400 naming it); otherwise
+//! the only currency imported, or USD when there are several, unconverted.
+//! `data_source_uuid` restricts to one source.
 //! Movements compare each customer's MRR with the previous entry (or the day before
 //! `start-date`): new business, expansion, contraction, churn (negative) and reactivation
 //! (MRR from 0 for a customer that paid before).
@@ -17,6 +20,7 @@ use chrono::{Datelike, Days, NaiveDate};
 use serde_json::json;
 
 use super::{ApiError, ApiResult, Ctx, ok};
+use crate::sim::fx::{ACCOUNT_CURRENCY, FxRates};
 use crate::sim::mrr;
 use crate::sim::store::Store;
 use crate::sim::time::{Millis, end_of_day, last_day_of_month, parse_date};
@@ -47,22 +51,42 @@ fn interval_end(d: NaiveDate, interval: &str) -> NaiveDate {
     }
 }
 
-/// The currency a request asks for.
-fn currency(ctx: &Ctx, store: &Store) -> String {
+/// What a request's figures are in.
+enum Report<'a> {
+    /// One currency's lines only, unconverted.
+    Only(String),
+    /// Every currency, converted into the account currency.
+    Converted(&'a FxRates),
+}
+
+impl Report<'_> {
+    fn currency(&self) -> &str {
+        match self {
+            Report::Only(c) => c,
+            Report::Converted(_) => ACCOUNT_CURRENCY,
+        }
+    }
+}
+
+/// What a request asks for.
+fn report<'a>(ctx: &Ctx, store: &Store, fx: &'a FxRates) -> Report<'a> {
     if let Some(c) = ctx.param("currency") {
-        return c.to_string();
+        return Report::Only(c.to_string());
     }
     if let Some(f) = ctx.param("filters")
         && let Some(rest) = f.split("currency~ANY~'").nth(1)
         && let Some(code) = rest.split('\'').next()
     {
-        return code.to_string();
+        return Report::Only(code.to_string());
+    }
+    if !fx.is_empty() {
+        return Report::Converted(fx);
     }
     let mut currencies = store.invoices.values().map(|i| i.currency.as_str());
-    match currencies.next() {
+    Report::Only(match currencies.next() {
         Some(first) if currencies.all(|c| c == first) => first.to_string(),
-        _ => "USD".to_string(),
-    }
+        _ => ACCOUNT_CURRENCY.to_string(),
+    })
 }
 
 /// Each customer's MRR in `currency` at `at` (customers at 0 left out).
@@ -85,6 +109,46 @@ pub fn mrr_by_customer(
         }
     }
     out
+}
+
+/// Each customer's MRR at `at` as `report` asks (customers at 0 left out).
+fn reported_by_customer(
+    store: &Store,
+    at: Millis,
+    report: &Report<'_>,
+    ds: Option<&str>,
+) -> Result<BTreeMap<String, i128>, ApiError> {
+    let fx = match report {
+        Report::Only(currency) => return Ok(mrr_by_customer(store, at, currency, ds)),
+        Report::Converted(fx) => fx,
+    };
+    let mut out = BTreeMap::new();
+    for c in store.customers.values() {
+        let mut per_currency: BTreeMap<&str, i128> = BTreeMap::new();
+        for s in mrr::customer_subscriptions(store, &c.uuid, at) {
+            if let Some(currency) = s.currency
+                && ds.is_none_or(|d| s.subscription.data_source_uuid == d)
+            {
+                *per_currency.entry(currency).or_default() += s.mrr;
+            }
+        }
+        let mut total = 0i128;
+        for (currency, cents) in per_currency {
+            total += fx.to_account(currency, cents).ok_or_else(|| {
+                ApiError::bad(
+                    format!(
+                        "No exchange rate for {currency}: start the simulator with \
+                         --fx-rates {currency}=RATE or ask for one currency"
+                    ),
+                    Some("currency"),
+                )
+            })?;
+        }
+        if total != 0 {
+            out.insert(c.uuid.clone(), total);
+        }
+    }
+    Ok(out)
 }
 
 fn percentage(prev: i128, cur: i128) -> f64 {
@@ -128,17 +192,17 @@ pub fn mrr(ctx: &Ctx) -> ApiResult {
         }
     }
     let store = ctx.store();
-    let currency = currency(ctx, &store);
+    let report = report(ctx, &store, &ctx.shared.options.fx_rates);
     let ds = ctx.param("data_source_uuid");
     let before = start.pred_opt().unwrap_or(start);
     let mut prev_at = end_of_day(before);
-    let mut prev = mrr_by_customer(&store, prev_at, &currency, ds);
+    let mut prev = reported_by_customer(&store, prev_at, &report, ds)?;
     let first_total: i128 = prev.values().sum();
     let mut entries = Vec::new();
     let mut last_total = first_total;
     for date in dates {
         let at = end_of_day(date);
-        let cur = mrr_by_customer(&store, at, &currency, ds);
+        let cur = reported_by_customer(&store, at, &report, ds)?;
         let (mut new_business, mut expansion, mut contraction, mut churn, mut reactivation) =
             (0i128, 0i128, 0i128, 0i128, 0i128);
         let customers: std::collections::BTreeSet<&String> =
@@ -180,7 +244,7 @@ pub fn mrr(ctx: &Ctx) -> ApiResult {
         200,
         json!({
             "entries": entries,
-            "currency": currency,
+            "currency": report.currency(),
             "summary": {
                 "current": mrr::cents(last_total),
                 "previous": mrr::cents(first_total),
