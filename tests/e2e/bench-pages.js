@@ -243,7 +243,7 @@ async function main() {
     'The last row is the Dashboard opened right after a finished sync run (each GET follows one `batch` '
       + 'kind=incremental): the page reads the stored chart, which the cron batches recompute hourly. '
       + `The engine calls alone (median of 3, \`bench-engine.php\`): \`mrrHistory(12)\` uncached ${f0(engine.mrr_history_uncached)} ms, `
-      + `of which the WHMCS side (every client's services read, MRR at 12 month ends) ${f0(engine.mrr_history_uncached_chartmogul_stubbed)} ms `
+      + `of which the WHMCS side (every client read and mapped, the MRR of its invoices at 12 month ends) ${f0(engine.mrr_history_uncached_chartmogul_stubbed)} ms `
       + `(ChartMogul stubbed) and ChartMogul's \`GET /metrics/mrr\` ${f0(engine.metrics_mrr_request)} ms (the simulator); `
       + `cached ${f1(engine.mrr_history_cached)} ms; \`status()\` ${f1(engine.status)} ms, \`plans()\` ${f1(engine.plans)} ms.`,
     '',
