@@ -195,7 +195,7 @@ $_ADDONLANG['dash_sync_now_help'] = 'Cron sends changes every 5 minutes. Use thi
 
 // MRR chart
 $_ADDONLANG['mrr_title'] = 'MRR: WHMCS vs ChartMogul';
-$_ADDONLANG['mrr_help'] = 'Monthly recurring revenue at the end of each month, in your default currency (ChartMogul reports in its account currency: set it to the same one). Other currencies are converted: WHMCS with the exchange rates set in WHMCS, ChartMogul with its own daily rates, so with several currencies the lines can differ a little. A clear gap means ChartMogul has not received everything yet.';
+$_ADDONLANG['mrr_help'] = 'Monthly recurring revenue at the end of each month, in your default currency (ChartMogul reports in its account currency: set it to the same one). Other currencies are converted: WHMCS with the exchange rates set in WHMCS, ChartMogul with its own daily rates, so with several currencies the lines can differ a little. A clear gap means ChartMogul has not received everything yet, or a plugin leaves some clients out.';
 $_ADDONLANG['mrr_whmcs'] = 'WHMCS MRR';
 $_ADDONLANG['mrr_chartmogul'] = 'ChartMogul MRR';
 $_ADDONLANG['mrr_difference'] = 'Difference';
